@@ -1,1 +1,172 @@
-//! placeholder
+//! The narrow storage interface of ess-local and its SQLite backend.
+//!
+//! State is a set of resource documents (JSON, one row per resource, indexed by kind, region, parent
+//! and name), the private-IP allocations of each vSwitch, the durable queue of due work (jobs), and
+//! a small key/value table of metadata (the virtual clock, the schema version). Every change happens
+//! inside `Store::transact`: one transaction that commits when the closure returns `Ok` and rolls
+//! back otherwise, so a handler's state change and the work it schedules land together or not at all.
+
+mod sqlite;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use sqlite::SqliteBackend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("corrupt document {kind}/{id}: {source}")]
+    Corrupt { kind: String, id: String, source: serde_json::Error },
+    #[error("encode: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One stored resource document and the columns it is found by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: &'static str,
+    pub id: String,
+    pub region: String,
+    pub parent: Option<String>,
+    pub name: Option<String>,
+    pub doc: String,
+}
+
+/// How to select documents of one kind; every field given must match.
+#[derive(Debug, Clone, Default)]
+pub struct Filter<'a> {
+    pub region: Option<&'a str>,
+    pub parent: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// A due piece of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub due_ms: i64,
+    pub kind: String,
+    pub payload: String,
+}
+
+/// What a transaction can do. Documents come back in creation order.
+pub trait Tx {
+    fn get_doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
+    fn put_doc(&mut self, record: &Record) -> Result<(), StoreError>;
+    fn delete_doc(&mut self, kind: &str, id: &str) -> Result<bool, StoreError>;
+    fn list_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<Vec<String>, StoreError>;
+    fn count_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<u64, StoreError>;
+
+    /// Claims `ip` in `scope` (a vSwitch) for `holder`; false when it is already held.
+    fn claim_ip(&mut self, scope: &str, ip: u32, holder: &str) -> Result<bool, StoreError>;
+    fn release_ip(&mut self, scope: &str, ip: u32) -> Result<(), StoreError>;
+    /// The held addresses of `scope` at or above `from`, ascending, at most `limit`.
+    fn held_ips(&mut self, scope: &str, from: u32, limit: u32) -> Result<Vec<u32>, StoreError>;
+    fn count_ips(&mut self, scope: &str) -> Result<u64, StoreError>;
+
+    fn enqueue(&mut self, due_ms: i64, kind: &str, payload: &str) -> Result<i64, StoreError>;
+    /// The earliest job due at or before `now_ms` (ties by enqueue order).
+    fn next_due_job(&mut self, now_ms: i64) -> Result<Option<Job>, StoreError>;
+    fn next_due_time(&mut self) -> Result<Option<i64>, StoreError>;
+    fn delete_job(&mut self, id: i64) -> Result<(), StoreError>;
+
+    fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// A storage engine: runs a closure inside one transaction, committing when it returns `Ok(true)`.
+pub trait Backend: Send + Sync {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>) -> Result<(), StoreError>;
+}
+
+/// A resource stored as a document.
+pub trait Resource: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    fn region(&self) -> &str;
+    fn parent(&self) -> Option<&str> {
+        None
+    }
+    fn name(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Typed access over any `Tx`.
+pub trait TxExt: Tx {
+    fn load<T: Resource>(&mut self, id: &str) -> Result<Option<T>, StoreError> {
+        match self.get_doc(T::KIND, id)? {
+            None => Ok(None),
+            Some(doc) => serde_json::from_str(&doc)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt { kind: T::KIND.into(), id: id.into(), source }),
+        }
+    }
+
+    fn save<T: Resource>(&mut self, value: &T) -> Result<(), StoreError> {
+        self.put_doc(&Record {
+            kind: T::KIND,
+            id: value.id().to_string(),
+            region: value.region().to_string(),
+            parent: value.parent().map(str::to_string),
+            name: value.name().map(str::to_string),
+            doc: serde_json::to_string(value)?,
+        })
+    }
+
+    fn remove<T: Resource>(&mut self, id: &str) -> Result<bool, StoreError> {
+        self.delete_doc(T::KIND, id)
+    }
+
+    fn list<T: Resource>(&mut self, filter: &Filter<'_>) -> Result<Vec<T>, StoreError> {
+        self.list_docs(T::KIND, filter)?
+            .iter()
+            .map(|doc| {
+                serde_json::from_str(doc)
+                    .map_err(|source| StoreError::Corrupt { kind: T::KIND.into(), id: String::new(), source })
+            })
+            .collect()
+    }
+
+    fn count<T: Resource>(&mut self, filter: &Filter<'_>) -> Result<u64, StoreError> {
+        self.count_docs(T::KIND, filter)
+    }
+}
+
+impl<T: Tx + ?Sized> TxExt for T {}
+
+/// The store: a backend behind a cheap handle.
+#[derive(Clone)]
+pub struct Store {
+    backend: std::sync::Arc<dyn Backend>,
+}
+
+impl Store {
+    pub fn new(backend: impl Backend + 'static) -> Self {
+        Store { backend: std::sync::Arc::new(backend) }
+    }
+
+    /// An in-memory SQLite store.
+    pub fn memory() -> Result<Self, StoreError> {
+        Ok(Store::new(SqliteBackend::memory()?))
+    }
+
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back on `Err`.
+    pub fn transact<R, E: From<StoreError>>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>) -> Result<R, E> {
+        let mut out: Option<Result<R, E>> = None;
+        self.backend.transact(&mut |tx| {
+            let r = f(tx);
+            let commit = r.is_ok();
+            out = Some(r);
+            Ok(commit)
+        })?;
+        out.expect("the backend ran the closure")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,286 @@
+//! The stored resources. Every state is an enum; wire strings appear only where a state is
+//! rendered (`as_str`). Times are unix milliseconds of the emulated clock.
+
+use esl_store::Resource;
+use serde::{Deserialize, Serialize};
+
+use crate::whitelist::IpGroup;
+
+macro_rules! resource {
+    ($t:ty, $kind:literal, |$s:ident| parent: $parent:expr, name: $name:expr) => {
+        impl Resource for $t {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn region(&self) -> &str {
+                &self.region
+            }
+            fn parent(&self) -> Option<&str> {
+                #[allow(unused_variables)]
+                let $s = self;
+                $parent
+            }
+            fn name(&self) -> Option<&str> {
+                #[allow(unused_variables)]
+                let $s = self;
+                $name
+            }
+        }
+    };
+}
+
+macro_rules! wire_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(EcsStatus { Pending => "Pending", Starting => "Starting", Running => "Running", Stopping => "Stopping", Stopped => "Stopped" });
+wire_enum!(DbStatus { Creating => "Creating", Running => "Running", Deleting => "Deleting" });
+wire_enum!(GroupState { Active => "Active", Inactive => "Inactive", Deleting => "Deleting" });
+wire_enum!(ConfigState { Active => "Active", Inactive => "Inactive" });
+wire_enum!(LifecycleState {
+    Pending => "Pending",
+    PendingWait => "Pending:Wait",
+    InService => "InService",
+    Standby => "Standby",
+    Protected => "Protected",
+    RemovingWait => "Removing:Wait",
+    Removing => "Removing",
+    Stopped => "Stopped",
+});
+wire_enum!(CreationType { AutoCreated => "AutoCreated", Attached => "Attached", Managed => "Managed" });
+wire_enum!(ActivityStatus { InProgress => "InProgress", Successful => "Successful", Warning => "Warning", Failed => "Failed", Rejected => "Rejected" });
+wire_enum!(DbKind { Rds => "RDS", Redis => "Redis", MongoDb => "MongoDB" });
+wire_enum!(AttachMode { SecurityIp => "SecurityIp", SecurityGroup => "SecurityGroup" });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub description: String,
+    pub cidr: String,
+    pub vrouter_id: String,
+    pub route_table_id: String,
+    pub created_ms: i64,
+}
+resource!(Vpc, "vpc", |_s| parent: None, name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VSwitch {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub zone_id: String,
+    pub cidr: String,
+    pub name: String,
+    pub description: String,
+    pub created_ms: i64,
+    /// Where the next private-IP search starts (moves on, so released addresses rest a while).
+    pub ip_cursor: u32,
+}
+resource!(VSwitch, "vswitch", |s| parent: Some(s.vpc_id.as_str()), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroupRule {
+    pub rule_id: String,
+    pub direction: String,
+    pub ip_protocol: String,
+    pub port_range: String,
+    pub source_cidr_ip: String,
+    pub source_group_id: String,
+    pub dest_cidr_ip: String,
+    pub policy: String,
+    pub priority: i64,
+    pub nic_type: String,
+    pub description: String,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub group_type: String,
+    pub inner_access_policy: String,
+    pub rules: Vec<SecurityGroupRule>,
+    pub created_ms: i64,
+}
+resource!(SecurityGroup, "security_group", |s| parent: s.vpc_id.as_deref(), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcsInstance {
+    pub id: String,
+    pub region: String,
+    pub zone_id: String,
+    pub vpc_id: Option<String>,
+    pub vswitch_id: Option<String>,
+    pub private_ip: Option<String>,
+    pub status: EcsStatus,
+    pub instance_type: String,
+    pub image_id: String,
+    pub security_group_ids: Vec<String>,
+    pub name: String,
+    pub host_name: String,
+    pub created_ms: i64,
+    pub scaling_group_id: Option<String>,
+}
+resource!(EcsInstance, "ecs_instance", |s| parent: s.vswitch_id.as_deref(), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RdsInstance {
+    pub id: String,
+    pub region: String,
+    pub zone_id: String,
+    pub engine: String,
+    pub engine_version: String,
+    pub class: String,
+    pub storage_gb: i64,
+    pub storage_type: String,
+    pub net_type: String,
+    pub network_type: String,
+    pub vpc_id: Option<String>,
+    pub vswitch_id: Option<String>,
+    pub description: String,
+    pub pay_type: String,
+    pub category: String,
+    pub status: DbStatus,
+    pub port: u16,
+    pub created_ms: i64,
+    pub ip_groups: Vec<IpGroup>,
+}
+resource!(RdsInstance, "rds_instance", |_s| parent: None, name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbAttachment {
+    pub db_id: String,
+    pub kind: DbKind,
+    pub mode: AttachMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingGroup {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub desired_capacity: Option<i64>,
+    pub default_cooldown: i64,
+    pub vswitch_ids: Vec<String>,
+    pub vpc_id: Option<String>,
+    pub removal_policies: Vec<String>,
+    pub db_instances: Vec<DbAttachment>,
+    pub load_balancer_ids: Vec<String>,
+    pub state: GroupState,
+    pub active_config_id: Option<String>,
+    pub health_check_types: Vec<String>,
+    pub deletion_protection: bool,
+    pub multi_az_policy: String,
+    pub scaling_policy: String,
+    pub group_type: String,
+    pub max_instance_lifetime: Option<i64>,
+    pub tags: Vec<(String, String, bool)>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    /// The activity in progress, if any (one at a time per group).
+    pub running_activity: Option<String>,
+    /// Set by DeleteScalingGroup ForceDelete: the group is removed once its instances are gone.
+    pub deleting: bool,
+}
+resource!(ScalingGroup, "scaling_group", |s| parent: None, name: Some(s.name.as_str()));
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingConfiguration {
+    pub id: String,
+    pub region: String,
+    pub group_id: String,
+    pub name: String,
+    pub image_id: String,
+    pub instance_type: Option<String>,
+    pub instance_types: Vec<String>,
+    pub security_group_id: Option<String>,
+    pub security_group_ids: Vec<String>,
+    pub state: ConfigState,
+    pub created_ms: i64,
+    /// Plain request fields echoed back by DescribeScalingConfigurations (wire name -> value).
+    pub echo: serde_json::Map<String, serde_json::Value>,
+}
+resource!(ScalingConfiguration, "scaling_configuration", |s| parent: Some(s.group_id.as_str()), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingRule {
+    pub id: String,
+    pub region: String,
+    pub group_id: String,
+    pub name: String,
+    pub ari: String,
+    pub rule_type: String,
+    pub adjustment_type: Option<String>,
+    pub adjustment_value: Option<i64>,
+    pub cooldown: Option<i64>,
+    pub min_adjustment_magnitude: Option<i64>,
+    pub created_ms: i64,
+}
+resource!(ScalingRule, "scaling_rule", |s| parent: Some(s.group_id.as_str()), name: Some(s.ari.as_str()));
+
+wire_enum!(ActivityKind { ScaleOut => "ScaleOut", ScaleIn => "ScaleIn", Attach => "Attach", Detach => "Detach" });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingActivity {
+    pub id: String,
+    pub region: String,
+    pub group_id: String,
+    pub kind: ActivityKind,
+    pub description: String,
+    pub cause: String,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub progress: i64,
+    pub status: ActivityStatus,
+    pub status_message: String,
+    pub total_capacity: i64,
+    pub attached_capacity: i64,
+    pub auto_created_capacity: i64,
+    pub instance_ids: Vec<String>,
+    pub trigger_source_type: String,
+    pub trigger_source_id: String,
+    pub activity_metadata: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub detail: String,
+}
+resource!(ScalingActivity, "scaling_activity", |s| parent: Some(s.group_id.as_str()), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingInstance {
+    /// The ECS instance id.
+    pub id: String,
+    pub region: String,
+    pub group_id: String,
+    pub config_id: Option<String>,
+    pub creation_type: CreationType,
+    pub state: LifecycleState,
+    pub healthy: bool,
+    pub entrusted: bool,
+    pub activity_id: String,
+    pub joined_ms: i64,
+    pub weight: i64,
+    pub zone_id: String,
+    pub private_ip: Option<String>,
+}
+resource!(ScalingInstance, "scaling_instance", |s| parent: Some(s.group_id.as_str()), name: None);

@@ -1,0 +1,200 @@
+//! The SQLite backend: one connection behind a mutex (SQLite has one writer anyway), in memory by
+//! default or in a WAL-mode file under `--data-dir`.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::{Backend, Filter, Job, Record, StoreError, Tx};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    parent TEXT,
+    name TEXT,
+    doc TEXT NOT NULL,
+    UNIQUE (kind, id)
+);
+CREATE INDEX IF NOT EXISTS resources_region ON resources (kind, region, seq);
+CREATE INDEX IF NOT EXISTS resources_parent ON resources (kind, parent, seq);
+CREATE INDEX IF NOT EXISTS resources_name ON resources (kind, name);
+CREATE TABLE IF NOT EXISTS ip_allocations (
+    scope TEXT NOT NULL,
+    ip INTEGER NOT NULL,
+    holder TEXT NOT NULL,
+    PRIMARY KEY (scope, ip)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    due_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_ms, id);
+"#;
+
+pub const SCHEMA_VERSION: &str = "1";
+
+pub struct SqliteBackend {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteBackend {
+    pub fn memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    /// A file-backed store in `dir` (created if missing), surviving restarts.
+    pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(dir.join("ess-local.sqlite3"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::init(conn)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA)?;
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)", [SCHEMA_VERSION])?;
+        Ok(SqliteBackend { conn: Mutex::new(conn) })
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn transact(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut handle = SqliteTx { tx: &tx };
+        let commit = f(&mut handle)?;
+        if commit {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok(())
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+fn filter_sql(filter: &Filter<'_>) -> (String, Vec<String>) {
+    let mut sql = String::from("kind = ?1");
+    let mut args = Vec::new();
+    for (col, val) in [("region", filter.region), ("parent", filter.parent), ("name", filter.name)] {
+        if let Some(v) = val {
+            args.push(v.to_string());
+            sql.push_str(&format!(" AND {col} = ?{}", args.len() + 1));
+        }
+    }
+    (sql, args)
+}
+
+impl Tx for SqliteTx<'_> {
+    fn get_doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT doc FROM resources WHERE kind = ?1 AND id = ?2")?;
+        Ok(stmt.query_row(params![kind, id], |r| r.get(0)).optional()?)
+    }
+
+    fn put_doc(&mut self, r: &Record) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO resources (kind, id, region, parent, name, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region, parent = excluded.parent,
+             name = excluded.name, doc = excluded.doc",
+        )?;
+        stmt.execute(params![r.kind, r.id, r.region, r.parent, r.name, r.doc])?;
+        Ok(())
+    }
+
+    fn delete_doc(&mut self, kind: &str, id: &str) -> Result<bool, StoreError> {
+        let mut stmt = self.tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")?;
+        Ok(stmt.execute(params![kind, id])? > 0)
+    }
+
+    fn list_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<Vec<String>, StoreError> {
+        let (cond, args) = filter_sql(filter);
+        let mut stmt = self.tx.prepare_cached(&format!("SELECT doc FROM resources WHERE {cond} ORDER BY seq"))?;
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&kind];
+        all.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
+        let rows = stmt.query_map(all.as_slice(), |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn count_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<u64, StoreError> {
+        let (cond, args) = filter_sql(filter);
+        let mut stmt = self.tx.prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {cond}"))?;
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&kind];
+        all.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
+        Ok(stmt.query_row(all.as_slice(), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn claim_ip(&mut self, scope: &str, ip: u32, holder: &str) -> Result<bool, StoreError> {
+        let mut stmt =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO ip_allocations (scope, ip, holder) VALUES (?1, ?2, ?3)")?;
+        Ok(stmt.execute(params![scope, ip as i64, holder])? > 0)
+    }
+
+    fn release_ip(&mut self, scope: &str, ip: u32) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached("DELETE FROM ip_allocations WHERE scope = ?1 AND ip = ?2")?;
+        stmt.execute(params![scope, ip as i64])?;
+        Ok(())
+    }
+
+    fn held_ips(&mut self, scope: &str, from: u32, limit: u32) -> Result<Vec<u32>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT ip FROM ip_allocations WHERE scope = ?1 AND ip >= ?2 ORDER BY ip LIMIT ?3")?;
+        let rows = stmt.query_map(params![scope, from as i64, limit as i64], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(|ip| ip as u32)).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn count_ips(&mut self, scope: &str) -> Result<u64, StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT COUNT(*) FROM ip_allocations WHERE scope = ?1")?;
+        Ok(stmt.query_row([scope], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    fn enqueue(&mut self, due_ms: i64, kind: &str, payload: &str) -> Result<i64, StoreError> {
+        let mut stmt = self.tx.prepare_cached("INSERT INTO jobs (due_ms, kind, payload) VALUES (?1, ?2, ?3)")?;
+        stmt.execute(params![due_ms, kind, payload])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn next_due_job(&mut self, now_ms: i64) -> Result<Option<Job>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, due_ms, kind, payload FROM jobs WHERE due_ms <= ?1 ORDER BY due_ms, id LIMIT 1",
+        )?;
+        Ok(stmt
+            .query_row([now_ms], |r| Ok(Job { id: r.get(0)?, due_ms: r.get(1)?, kind: r.get(2)?, payload: r.get(3)? }))
+            .optional()?)
+    }
+
+    fn next_due_time(&mut self) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT MIN(due_ms) FROM jobs")?;
+        Ok(stmt.query_row([], |r| r.get::<_, Option<i64>>(0))?)
+    }
+
+    fn delete_job(&mut self, id: i64) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+        stmt.execute([id])?;
+        Ok(())
+    }
+
+    fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
+    }
+
+    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?;
+        stmt.execute(params![key, value])?;
+        Ok(())
+    }
+}
