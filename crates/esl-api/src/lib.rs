@@ -1,1 +1,185 @@
-//! placeholder
+//! ess-local's actions: one handler per action, grouped by product, registered in a table keyed by
+//! (product, action); and the engine's job steps (`jobs`). A handler has one shape: read typed
+//! parameters, then inside one store transaction load state, apply the domain rules, save, and
+//! enqueue follow-up work; it returns the canonical response, which `dispatch` shapes for the
+//! requested version.
+
+#![recursion_limit = "256"]
+
+mod ecs;
+mod ess;
+mod jobs;
+mod membership;
+mod rds;
+mod util;
+mod vpc;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use esl_domain::Fault;
+use esl_engine::{Clock, IdGen};
+use esl_store::{Store, StoreError, Tx};
+use esl_wire::{ApiError, Params, Product};
+use serde_json::Value;
+
+pub use jobs::Jobs;
+
+/// How long the emulated work takes, in milliseconds.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub instance_launch_ms: i64,
+    pub instance_release_ms: i64,
+    pub db_create_ms: i64,
+    pub db_delete_ms: i64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { instance_launch_ms: 2_000, instance_release_ms: 1_000, db_create_ms: 3_000, db_delete_ms: 1_000 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Quotas {
+    pub scaling_groups_per_region: u64,
+    pub max_size: i64,
+    pub configurations_per_group: u64,
+    pub rules_per_group: u64,
+    pub db_instances_per_group: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            scaling_groups_per_region: 100,
+            max_size: 2000,
+            configurations_per_group: 10,
+            rules_per_group: 50,
+            db_instances_per_group: 8,
+        }
+    }
+}
+
+pub struct Cloud {
+    pub store: Store,
+    pub clock: Arc<Clock>,
+    pub ids: Arc<IdGen>,
+    pub account_id: String,
+    pub timing: Timing,
+    pub quotas: Quotas,
+    handlers: HashMap<(Family, &'static str), Handler>,
+}
+
+/// The products that share handlers: ESS 2014-08-28 and 2022-02-22 are one family, as are the VPC
+/// actions under ECS and VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Ess,
+    Ecs,
+    Vpc,
+    Rds,
+}
+
+fn family(product: Product) -> Option<Family> {
+    match product {
+        Product::Ess2014 | Product::Ess2022 => Some(Family::Ess),
+        Product::Ecs => Some(Family::Ecs),
+        Product::Vpc => Some(Family::Vpc),
+        Product::Rds => Some(Family::Rds),
+        _ => None,
+    }
+}
+
+/// What a handler may fail with.
+#[derive(Debug)]
+pub enum Error {
+    Fault(Fault),
+    Api(ApiError),
+    Store(StoreError),
+}
+
+impl From<Fault> for Error {
+    fn from(f: Fault) -> Self {
+        Error::Fault(f)
+    }
+}
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(e)
+    }
+}
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a handler sees besides the transaction.
+pub struct Ctx<'a> {
+    pub cloud: &'a Cloud,
+    pub product: Product,
+    pub now_ms: i64,
+    pub params: &'a Params,
+}
+
+impl Ctx<'_> {
+    /// The request's RegionId, or the default region.
+    pub fn region(&self) -> &str {
+        self.params.str("RegionId").unwrap_or(DEFAULT_REGION)
+    }
+    pub fn id(&self, prefix: &str) -> String {
+        self.cloud.ids.id(prefix)
+    }
+}
+
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
+type Handler = fn(&Ctx<'_>, &mut dyn Tx) -> Result<Value>;
+
+impl Cloud {
+    pub fn new(store: Store, clock: Arc<Clock>, ids: Arc<IdGen>, account_id: String) -> Self {
+        let mut cloud =
+            Cloud { store, clock, ids, account_id, timing: Timing::default(), quotas: Quotas::default(), handlers: HashMap::new() };
+        vpc::register(&mut cloud);
+        ecs::register(&mut cloud);
+        rds::register(&mut cloud);
+        ess::register(&mut cloud);
+        cloud
+    }
+
+    fn add(&mut self, family: Family, action: &'static str, handler: Handler) {
+        self.handlers.insert((family, action), handler);
+    }
+
+    /// Every (product version, action) this build emulates.
+    pub fn emulated_actions(&self) -> Vec<(Family, &'static str)> {
+        let mut v: Vec<_> = self.handlers.keys().copied().collect();
+        v.sort_by_key(|(f, a)| (format!("{f:?}"), *a));
+        v
+    }
+
+    /// Runs one action: looks it up, validates the parameters against the official metadata, runs
+    /// the handler in one transaction, and shapes the response for the product version.
+    pub fn dispatch(&self, product: Product, action: &str, params: &Params) -> Result<Value, ApiError> {
+        let meta = product.action(action).ok_or_else(ApiError::action_not_found)?;
+        let handler = family(product)
+            .and_then(|f| self.handlers.get(&(f, action)))
+            .ok_or_else(|| ApiError::unsupported_operation(action))?;
+        meta.validate(params)?;
+        let now_ms = self.clock.now_ms();
+        let ctx = Ctx { cloud: self, product, now_ms, params };
+        let mut body = self.store.transact(|tx| handler(&ctx, tx)).map_err(|e| match e {
+            Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
+            Error::Api(e) => e,
+            Error::Store(e) => {
+                tracing::error!(action, "store error: {e}");
+                ApiError::internal()
+            }
+        })?;
+        esl_wire::shape::conform(&mut body, &meta.response, product.wraps_lists());
+        Ok(body)
+    }
+}

@@ -1,1 +1,105 @@
-fn main() {}
+//! The `ess-local` binary: a thin CLI over the library crates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use esl_server::{build, Config};
+
+#[derive(Parser)]
+#[command(name = "ess-local", version, about = "A local, offline Alibaba Cloud for Auto Scaling and the ApsaraDB databases its instances use")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (embedded SQLite store: in memory, or on disk with --data-dir).
+    Serve(ServeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ClockArg {
+    Real,
+    Virtual,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// 0 picks a free port (the endpoint line says which).
+    #[arg(long, default_value_t = 9876)]
+    port: u16,
+    /// Keep state in this directory (SQLite, WAL) so it survives a restart.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// real: work takes its configured time; virtual: time moves only by POST /_ess-local/clock/advance.
+    #[arg(long, value_enum, default_value = "real")]
+    clock: ClockArg,
+    /// Seed the id generator for reproducible ids.
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long, env = "ESS_LOCAL_ACCOUNT_ID", default_value = esl_server::DEFAULT_ACCOUNT_ID)]
+    account_id: String,
+    #[arg(long, env = "ESS_LOCAL_ACCESS_KEY_ID", default_value = esl_server::DEFAULT_ACCESS_KEY_ID)]
+    access_key_id: String,
+    #[arg(long, env = "ESS_LOCAL_ACCESS_KEY_SECRET", default_value = esl_server::DEFAULT_ACCESS_KEY_SECRET, hide_default_value = false)]
+    access_key_secret: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ESS_LOCAL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(a) => {
+            let config = Config {
+                data_dir: a.data_dir.clone(),
+                virtual_clock: matches!(a.clock, ClockArg::Virtual),
+                seed: a.seed,
+                account_id: a.account_id,
+                access_key_id: a.access_key_id,
+                access_key_secret: a.access_key_secret,
+            };
+            let app = build(&config)?;
+            let addr: SocketAddr = format!("{}:{}", a.host, a.port).parse()?;
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let local = listener.local_addr()?;
+            println!("ess-local {} ready", env!("CARGO_PKG_VERSION"));
+            println!("endpoint: {local}");
+            println!("account id: {}", config.account_id);
+            println!("access key id: {}", config.access_key_id);
+            println!("access key secret: {}", config.access_key_secret);
+            println!("clock: {}", if config.virtual_clock { "virtual" } else { "real" });
+            println!(
+                "store: {}",
+                config.data_dir.as_ref().map(|d| format!("sqlite in {}", d.display())).unwrap_or_else(|| "sqlite in memory".into())
+            );
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            app.serve(listener, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

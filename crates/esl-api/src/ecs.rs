@@ -1,0 +1,293 @@
+//! ECS (2014-05-26): security groups and instances. The VPC actions ECS also serves are in `vpc`.
+
+use esl_domain::fault;
+use esl_domain::model::{EcsInstance, EcsStatus, ScalingGroup, ScalingInstance, SecurityGroup, SecurityGroupRule, Vpc};
+use esl_store::{Filter, Tx, TxExt};
+use esl_wire::Params;
+use serde_json::{json, Value};
+
+use crate::ess::activity;
+use crate::membership;
+use crate::util::{id_list, page, paging, second_time, strings};
+use crate::{Cloud, Ctx, Family, Result};
+
+pub fn register(cloud: &mut Cloud) {
+    let f = Family::Ecs;
+    cloud.add(f, "CreateSecurityGroup", create_security_group);
+    cloud.add(f, "DescribeSecurityGroups", describe_security_groups);
+    cloud.add(f, "DescribeSecurityGroupAttribute", describe_security_group_attribute);
+    cloud.add(f, "AuthorizeSecurityGroup", authorize_security_group);
+    cloud.add(f, "DeleteSecurityGroup", delete_security_group);
+    cloud.add(f, "DescribeInstances", describe_instances);
+    cloud.add(f, "DeleteInstance", delete_instance);
+}
+
+fn valid_sg_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (2..=128).contains(&n)
+        && name.chars().next().is_some_and(|c| c.is_alphabetic())
+        && !name.starts_with("http://")
+        && !name.starts_with("https://")
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '.' | '-'))
+}
+
+fn create_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let vpc_id = match p.str("VpcId") {
+        Some(v) => Some(tx.load::<Vpc>(v)?.ok_or_else(fault::vpc_not_found)?.id),
+        None => None,
+    };
+    let name = p.str("SecurityGroupName").unwrap_or("").to_string();
+    if !name.is_empty() && !valid_sg_name(&name) {
+        return Err(fault::security_group_name_malformed().into());
+    }
+    let group_type = p.str("SecurityGroupType").unwrap_or("normal").to_string();
+    if group_type != "normal" && group_type != "enterprise" {
+        return Err(fault::invalid_parameter("SecurityGroupType").into());
+    }
+    let sg = SecurityGroup {
+        id: ctx.id("sg"),
+        region: ctx.region().to_string(),
+        vpc_id,
+        name,
+        description: p.str("Description").unwrap_or("").to_string(),
+        inner_access_policy: if group_type == "normal" { "Accept" } else { "Drop" }.to_string(),
+        group_type,
+        rules: Vec::new(),
+        created_ms: ctx.now_ms,
+    };
+    tx.save(&sg)?;
+    Ok(json!({"SecurityGroupId": sg.id}))
+}
+
+fn sg_members(tx: &mut dyn Tx, sg: &SecurityGroup) -> Result<usize> {
+    Ok(tx
+        .list::<EcsInstance>(&Filter { region: Some(&sg.region), ..Default::default() })?
+        .iter()
+        .filter(|i| i.security_group_ids.contains(&sg.id))
+        .count())
+}
+
+fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let region = ctx.region().to_string();
+    let mut ids = id_list(p, "SecurityGroupIds")?;
+    if let Some(one) = p.str("SecurityGroupId") {
+        ids.push(one.to_string());
+    }
+    let name = p.str("SecurityGroupName");
+    let sg_type = p.str("SecurityGroupType");
+    let network = p.str("NetworkType");
+    let (number, size) = paging(p, 10, 50)?;
+    let all: Vec<SecurityGroup> = tx
+        .list::<SecurityGroup>(&Filter { region: Some(&region), parent: p.str("VpcId"), ..Default::default() })?
+        .into_iter()
+        .filter(|s| ids.is_empty() || ids.contains(&s.id))
+        .filter(|s| name.is_none_or(|n| s.name == n))
+        .filter(|s| sg_type.is_none_or(|t| s.group_type == t))
+        .filter(|s| network.is_none_or(|n| (n == "vpc") == s.vpc_id.is_some()))
+        .collect();
+    let total = all.len();
+    let mut items = Vec::new();
+    for s in page(all, number, size) {
+        let count = sg_members(tx, &s)?;
+        items.push(json!({
+            "SecurityGroupId": s.id, "SecurityGroupName": s.name, "SecurityGroupType": s.group_type,
+            "VpcId": s.vpc_id.clone().unwrap_or_default(), "Description": s.description, "CreationTime": second_time(s.created_ms),
+            "EcsCount": count, "AvailableInstanceAmount": 2000usize.saturating_sub(count), "RuleCount": s.rules.len(),
+            "ResourceGroupId": "", "ServiceManaged": false, "Tags": [],
+        }));
+    }
+    Ok(json!({"RegionId": region, "TotalCount": total, "PageNumber": number, "PageSize": size, "SecurityGroups": items}))
+}
+
+fn describe_security_group_attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let sg = tx.load::<SecurityGroup>(p.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    let direction = p.str("Direction").unwrap_or("all");
+    let rules: Vec<Value> = sg
+        .rules
+        .iter()
+        .filter(|r| direction == "all" || r.direction == direction)
+        .map(|r| {
+            json!({
+                "SecurityGroupRuleId": r.rule_id, "Direction": r.direction, "IpProtocol": r.ip_protocol, "PortRange": r.port_range,
+                "SourcePortRange": "", "SourceCidrIp": r.source_cidr_ip, "Ipv6SourceCidrIp": "", "SourceGroupId": r.source_group_id,
+                "SourceGroupName": "", "SourceGroupOwnerAccount": "", "SourcePrefixListId": "", "DestCidrIp": r.dest_cidr_ip,
+                "DestGroupId": "", "DestGroupName": "", "Policy": r.policy, "Priority": r.priority.to_string(), "NicType": r.nic_type,
+                "Description": r.description, "CreateTime": second_time(r.created_ms),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "SecurityGroupId": sg.id, "SecurityGroupName": sg.name, "Description": sg.description,
+        "VpcId": sg.vpc_id.unwrap_or_default(), "RegionId": sg.region, "InnerAccessPolicy": sg.inner_access_policy,
+        "Permissions": rules,
+    }))
+}
+
+fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGroupRule> {
+    let protocol = r.str("IpProtocol").ok_or_else(|| fault::missing_parameter("IpProtocol"))?.to_ascii_uppercase();
+    if !["TCP", "UDP", "ICMP", "ICMPV6", "GRE", "ALL"].contains(&protocol.as_str()) {
+        return Err(fault::ip_protocol_malformed().into());
+    }
+    let port_range = r.str("PortRange").unwrap_or(if matches!(protocol.as_str(), "TCP" | "UDP") { "" } else { "-1/-1" }).to_string();
+    let ports: Vec<&str> = port_range.split('/').collect();
+    let port_ok = match protocol.as_str() {
+        "TCP" | "UDP" => {
+            ports.len() == 2
+                && ports.iter().all(|x| x.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n)))
+                && ports[0].parse::<u32>().ok() <= ports[1].parse::<u32>().ok()
+        }
+        _ => port_range == "-1/-1",
+    };
+    if !port_ok {
+        return Err(fault::port_range_malformed().into());
+    }
+    let source_cidr = r.str("SourceCidrIp").unwrap_or("").to_string();
+    let source_group = r.str("SourceGroupId").unwrap_or("").to_string();
+    if source_cidr.is_empty() && source_group.is_empty() && r.str("SourcePrefixListId").is_none() && r.str("Ipv6SourceCidrIp").is_none() {
+        return Err(fault::missing_source().into());
+    }
+    if !source_cidr.is_empty() && !esl_domain::whitelist::valid_entry(&source_cidr) {
+        return Err(fault::source_cidr_malformed().into());
+    }
+    let policy = match r.str("Policy").unwrap_or("accept").to_ascii_lowercase().as_str() {
+        "accept" => "Accept",
+        "drop" => "Drop",
+        _ => return Err(fault::policy_malformed().into()),
+    };
+    let priority = match r.str("Priority") {
+        None => 1,
+        Some(v) => v.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(fault::priority_malformed)?,
+    };
+    Ok(SecurityGroupRule {
+        rule_id: ctx.id("sgr"),
+        direction: "ingress".into(),
+        ip_protocol: protocol,
+        port_range,
+        source_cidr_ip: source_cidr,
+        source_group_id: source_group,
+        dest_cidr_ip: r.str("DestCidrIp").unwrap_or("").to_string(),
+        policy: policy.into(),
+        priority,
+        nic_type: if sg.vpc_id.is_some() { "intranet".into() } else { r.str("NicType").unwrap_or("internet").to_string() },
+        description: r.str("Description").unwrap_or("").to_string(),
+        created_ms: ctx.now_ms,
+    })
+}
+
+fn authorize_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut sg = tx.load::<SecurityGroup>(p.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    let mut specs = p.objects("Permissions");
+    if specs.is_empty() {
+        specs.push(p.clone());
+    }
+    for spec in &specs {
+        let rule = rule_from(ctx, &sg, spec)?;
+        if !rule.source_group_id.is_empty() && tx.load::<SecurityGroup>(&rule.source_group_id)?.is_none() {
+            return Err(esl_domain::Fault { status: 404, code: "InvalidSourceGroupId.NotFound".into(), message: "Specified source security group does not exist.".into() }.into());
+        }
+        let duplicate = sg.rules.iter().any(|r| {
+            r.ip_protocol == rule.ip_protocol
+                && r.port_range == rule.port_range
+                && r.source_cidr_ip == rule.source_cidr_ip
+                && r.source_group_id == rule.source_group_id
+                && r.policy == rule.policy
+                && r.priority == rule.priority
+        });
+        if !duplicate {
+            sg.rules.push(rule);
+        }
+    }
+    tx.save(&sg)?;
+    Ok(json!({}))
+}
+
+fn delete_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let sg = tx.load::<SecurityGroup>(ctx.params.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    if sg_members(tx, &sg)? > 0 {
+        return Err(fault::security_group_in_use().into());
+    }
+    tx.remove::<SecurityGroup>(&sg.id)?;
+    Ok(json!({}))
+}
+
+fn instance_json(ctx: &Ctx<'_>, i: &EcsInstance) -> Value {
+    let ip: Vec<String> = i.private_ip.iter().cloned().collect();
+    let (vpc_ips, inner_ips) = if i.vpc_id.is_some() { (ip, vec![]) } else { (vec![], ip) };
+    json!({
+        "InstanceId": i.id, "InstanceName": i.name, "HostName": i.host_name, "Description": "",
+        "Status": i.status.as_str(), "InstanceType": i.instance_type, "ImageId": i.image_id, "RegionId": i.region,
+        "ZoneId": i.zone_id, "InstanceNetworkType": if i.vpc_id.is_some() { "vpc" } else { "classic" },
+        "CreationTime": second_time(i.created_ms).trim_end_matches(":00Z").to_string() + "Z",
+        "VpcAttributes": {"VpcId": i.vpc_id.clone().unwrap_or_default(), "VSwitchId": if i.vpc_id.is_some() { i.vswitch_id.clone().unwrap_or_default() } else { String::new() },
+                          "NatIpAddress": "", "PrivateIpAddress": {"IpAddress": vpc_ips}},
+        "InnerIpAddress": {"IpAddress": inner_ips}, "PublicIpAddress": {"IpAddress": []},
+        "EipAddress": {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""},
+        "SecurityGroupIds": {"SecurityGroupId": strings(&i.security_group_ids)},
+        "InstanceChargeType": "PostPaid", "InternetChargeType": "PayByTraffic", "OSType": "linux",
+        "Tags": {"Tag": if let Some(g) = &i.scaling_group_id { vec![json!({"TagKey": "acs:autoscaling:scalingGroupId", "TagValue": g})] } else { vec![] }},
+        "OwnerId": ctx.cloud.account_id,
+    })
+}
+
+fn describe_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let region = ctx.region().to_string();
+    let ids = id_list(p, "InstanceIds")?;
+    if ids.len() > 100 {
+        return Err(fault::invalid_parameter("InstanceIds").into());
+    }
+    let private_ips = id_list(p, "PrivateIpAddresses")?;
+    let inner_ips = id_list(p, "InnerIpAddresses")?;
+    let (vpc, zone, sg, status, net) =
+        (p.str("VpcId"), p.str("ZoneId"), p.str("SecurityGroupId"), p.str("Status"), p.str("InstanceNetworkType"));
+    let (number, size) = paging(p, 10, 100)?;
+    let all: Vec<EcsInstance> = tx
+        .list::<EcsInstance>(&Filter { region: Some(&region), parent: p.str("VSwitchId"), ..Default::default() })?
+        .into_iter()
+        .filter(|i| ids.is_empty() || ids.contains(&i.id))
+        .filter(|i| vpc.is_none_or(|v| i.vpc_id.as_deref() == Some(v)))
+        .filter(|i| zone.is_none_or(|z| i.zone_id == z))
+        .filter(|i| sg.is_none_or(|s| i.security_group_ids.iter().any(|x| x == s)))
+        .filter(|i| status.is_none_or(|s| i.status.as_str() == s))
+        .filter(|i| net.is_none_or(|n| (n == "vpc") == i.vpc_id.is_some()))
+        .filter(|i| private_ips.is_empty() || (i.vpc_id.is_some() && i.private_ip.as_ref().is_some_and(|ip| private_ips.contains(ip))))
+        .filter(|i| inner_ips.is_empty() || (i.vpc_id.is_none() && i.private_ip.as_ref().is_some_and(|ip| inner_ips.contains(ip))))
+        .collect();
+    let total = all.len();
+    let items: Vec<Value> = page(all, number, size).iter().map(|i| instance_json(ctx, i)).collect();
+    Ok(json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "NextToken": "", "Instances": items}))
+}
+
+fn delete_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let ecs = tx.load::<EcsInstance>(p.required("InstanceId")?)?.ok_or_else(fault::instance_not_found)?;
+    let force = p.bool("Force")?.unwrap_or(false);
+    if ecs.status != EcsStatus::Stopped && !force {
+        return Err(fault::incorrect_instance_status().into());
+    }
+    release_instance(ctx, tx, &ecs)?;
+    Ok(json!({}))
+}
+
+/// Releases an ECS instance. One released behind its scaling group's back leaves the group and
+/// every associated whitelist at once, and the group converges (replacing it if below its size).
+pub fn release_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx, ecs: &EcsInstance) -> Result<()> {
+    if let (Some(vsw), Some(ip)) = (&ecs.vswitch_id, &ecs.private_ip) {
+        membership::release_ip(tx, vsw, ip)?;
+    }
+    tx.remove::<EcsInstance>(&ecs.id)?;
+    if let Some(member) = tx.load::<ScalingInstance>(&ecs.id)? {
+        tx.remove::<ScalingInstance>(&member.id)?;
+        if let Some(mut g) = tx.load::<ScalingGroup>(&member.group_id)? {
+            if let Some(ip) = &member.private_ip {
+                membership::remove_ips(tx, &g.db_instances, std::slice::from_ref(ip))?;
+            }
+            activity::converge(ctx, tx, &mut g)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Auto Scaling (ESS), both 2014-08-28 and 2022-02-22: one handler per action serves both
+//! versions (parameter spellings are unified by `Params`, response shapes by the metadata).
+//! `activity` holds the scaling-activity machinery every action shares.
+
+pub mod activity;
+mod configs;
+mod dbs;
+mod groups;
+mod instances;
+mod rules;
+
+use esl_domain::fault;
+use esl_domain::model::ScalingGroup;
+use esl_store::{Tx, TxExt};
+
+use crate::{Cloud, Family, Result};
+
+pub fn register(cloud: &mut Cloud) {
+    let f = Family::Ess;
+    cloud.add(f, "CreateScalingGroup", groups::create);
+    cloud.add(f, "DescribeScalingGroups", groups::describe);
+    cloud.add(f, "ModifyScalingGroup", groups::modify);
+    cloud.add(f, "DeleteScalingGroup", groups::delete);
+    cloud.add(f, "EnableScalingGroup", groups::enable);
+    cloud.add(f, "DisableScalingGroup", groups::disable);
+    cloud.add(f, "CreateScalingConfiguration", configs::create);
+    cloud.add(f, "DescribeScalingConfigurations", configs::describe);
+    cloud.add(f, "CreateScalingRule", rules::create);
+    cloud.add(f, "DescribeScalingRules", rules::describe);
+    cloud.add(f, "ExecuteScalingRule", rules::execute);
+    cloud.add(f, "RemoveInstances", instances::remove);
+    cloud.add(f, "DescribeScalingInstances", instances::describe);
+    cloud.add(f, "DescribeScalingActivities", activity::describe);
+    cloud.add(f, "AttachDBInstances", dbs::attach);
+    cloud.add(f, "DetachDBInstances", dbs::detach);
+}
+
+pub fn load_group(tx: &mut dyn Tx, id: &str) -> Result<ScalingGroup> {
+    Ok(tx.load::<ScalingGroup>(id)?.ok_or_else(fault::scaling_group_not_found)?)
+}

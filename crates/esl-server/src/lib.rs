@@ -1,0 +1,220 @@
+//! The server: configuration, the axum app (the RPC endpoint every product shares, and the admin
+//! routes under `/_ess-local/`), and the engine's background worker.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use esl_api::{Cloud, Jobs};
+use esl_engine::{Clock, ClockMode, Engine, IdGen};
+use esl_store::{SqliteBackend, Store};
+use esl_wire::params::decode_form;
+use esl_wire::render::{self, JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
+use esl_wire::sign::{self, SignedRequest, MAX_SKEW_SECONDS};
+use esl_wire::{ApiError, Params, Product};
+
+pub const DEFAULT_ACCOUNT_ID: &str = "1234567890123456";
+pub const DEFAULT_ACCESS_KEY_ID: &str = "LTAI5tEssLocalDefaultKey";
+pub const DEFAULT_ACCESS_KEY_SECRET: &str = "esslocal-default-secret-do-not-use-in-prod";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: Option<PathBuf>,
+    pub virtual_clock: bool,
+    pub seed: Option<u64>,
+    pub account_id: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: None,
+            virtual_clock: true,
+            seed: None,
+            account_id: DEFAULT_ACCOUNT_ID.into(),
+            access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
+            access_key_secret: DEFAULT_ACCESS_KEY_SECRET.into(),
+        }
+    }
+}
+
+struct AppState {
+    cloud: Arc<Cloud>,
+    engine: Arc<Engine>,
+    credentials: HashMap<String, String>,
+    nonces: Mutex<HashMap<String, i64>>,
+}
+
+/// A built server: the router plus the engine to run beside it.
+pub struct App {
+    state: Arc<AppState>,
+}
+
+/// Opens the store and wires the cloud, the engine and the router together.
+pub fn build(config: &Config) -> anyhow::Result<App> {
+    let store = match &config.data_dir {
+        Some(dir) => Store::new(SqliteBackend::open_dir(dir)?),
+        None => Store::memory()?,
+    };
+    let clock = if config.virtual_clock {
+        Arc::new(Clock::new(ClockMode::Virtual, esl_engine::virtual_start(&store)?))
+    } else {
+        Arc::new(Clock::new(ClockMode::Real, 0))
+    };
+    let ids = Arc::new(IdGen::new(config.seed));
+    let cloud = Arc::new(Cloud::new(store.clone(), clock.clone(), ids, config.account_id.clone()));
+    let engine = Arc::new(Engine::new(store, clock, Arc::new(Jobs { cloud: cloud.clone() })));
+    let credentials = HashMap::from([(config.access_key_id.clone(), config.access_key_secret.clone())]);
+    Ok(App { state: Arc::new(AppState { cloud, engine, credentials, nonces: Mutex::new(HashMap::new()) }) })
+}
+
+impl App {
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/_ess-local/health", get(health))
+            .route("/_ess-local/clock", get(clock_now))
+            .route("/_ess-local/clock/advance", post(clock_advance))
+            .fallback(rpc)
+            .with_state(self.state.clone())
+    }
+
+    /// Serves on `listener` with the engine's worker beside it, until `shutdown` resolves.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(self.state.engine.clone().work(stop_rx));
+        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        Ok(())
+    }
+}
+
+async fn health() -> impl IntoResponse {
+    ([("content-type", JSON_CONTENT_TYPE)], "{\"Status\":\"ok\"}")
+}
+
+fn time_json(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({"Now": now, "NowMs": ms}).to_string()
+}
+
+async fn clock_now(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let mode = if state.engine.clock.mode() == ClockMode::Virtual { "virtual" } else { "real" };
+    let mut v: serde_json::Value = serde_json::from_str(&time_json(state.engine.clock.now_ms())).unwrap_or_default();
+    v["Mode"] = mode.into();
+    ([("content-type", JSON_CONTENT_TYPE)], v.to_string())
+}
+
+async fn clock_advance(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let seconds = q.get("seconds").and_then(|s| s.parse::<f64>().ok()).filter(|s| *s >= 0.0);
+    let Some(seconds) = seconds else {
+        return (StatusCode::BAD_REQUEST, [("content-type", JSON_CONTENT_TYPE)], "{\"Code\":\"InvalidParameter\",\"Message\":\"seconds must be a non-negative number\"}").into_response();
+    };
+    match state.engine.advance((seconds * 1000.0) as i64).await {
+        Ok(now) => ([("content-type", JSON_CONTENT_TYPE)], time_json(now)).into_response(),
+        Err(e) => {
+            let status = match e {
+                esl_engine::EngineError::NotVirtual => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, [("content-type", JSON_CONTENT_TYPE)], serde_json::json!({"Code": "ClockNotVirtual", "Message": e.to_string()}).to_string()).into_response()
+        }
+    }
+}
+
+fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok().map(str::to_string)).collect()
+}
+
+/// Verifies the signature and remembers the nonce (only of a request that verified).
+fn authenticate(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    query: &[(String, String)],
+    form: &[(String, String)],
+) -> Result<(), ApiError> {
+    let header = |name: &str| header_values(headers, name);
+    let signed = SignedRequest { method: method.as_str(), path: uri.path(), query, form, header: &header, body };
+    let now = state.engine.clock.wall_secs();
+    let mut nonces = state.nonces.lock().unwrap_or_else(|p| p.into_inner());
+    let verified = sign::verify(&signed, &|ak| state.credentials.get(ak).cloned(), now, &|nonce| {
+        nonces.get(nonce).is_some_and(|exp| *exp > now)
+    })?;
+    if nonces.len() > 100_000 {
+        nonces.retain(|_, exp| *exp > now);
+    }
+    nonces.insert(verified.nonce, now + 2 * MAX_SKEW_SECONDS);
+    Ok(())
+}
+
+struct Outcome {
+    status: u16,
+    body: String,
+    xml: bool,
+}
+
+async fn rpc(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = state.cloud.ids.uuid();
+    let outcome = handle(&state, &request_id, &method, &uri, &headers, &body).await;
+    let content_type = if outcome.xml { XML_CONTENT_TYPE } else { JSON_CONTENT_TYPE };
+    Response::builder()
+        .status(outcome.status)
+        .header("content-type", content_type)
+        .header("x-acs-request-id", request_id)
+        .body(Body::from(outcome.body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn handle(state: &Arc<AppState>, request_id: &str, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Outcome {
+    let query = decode_form(uri.query().unwrap_or(""));
+    let is_form = header_values(headers, "content-type").iter().any(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form { decode_form(&String::from_utf8_lossy(body)) } else { Vec::new() };
+    let params = Params::from_pairs(query.iter().chain(form.iter()).cloned());
+    let xml = params.str("Format").is_some_and(|f| f.eq_ignore_ascii_case("xml"));
+    let action = params.string("Action").or_else(|| header_values(headers, "x-acs-action").into_iter().next());
+    let version = params.string("Version").or_else(|| header_values(headers, "x-acs-version").into_iter().next());
+    let product = version.as_deref().and_then(Product::from_version);
+    let fail = |e: ApiError| {
+        let v = render::error_body(&e, request_id, product);
+        Outcome { status: e.status, body: if xml { render::xml("Error", &v) } else { v.to_string() }, xml }
+    };
+    // The signature first: nothing is looked at on behalf of an unauthenticated caller.
+    if let Err(e) = authenticate(state, method, uri, headers, body, &query, &form) {
+        return fail(e);
+    }
+    let Some(action) = action else { return fail(ApiError::missing_action()) };
+    let Some(version) = version else { return fail(ApiError::missing_version()) };
+    let Some(product) = product else { return fail(ApiError::no_such_version(&version)) };
+    let cloud = state.cloud.clone();
+    let act = action.clone();
+    let result = tokio::task::spawn_blocking(move || cloud.dispatch(product, &act, &params)).await;
+    state.engine.kick();
+    match result {
+        Ok(Ok(v)) => {
+            let body = render::success_body(request_id, v);
+            Outcome {
+                status: 200,
+                body: if xml { render::xml(&format!("{action}Response"), &body) } else { body.to_string() },
+                xml,
+            }
+        }
+        Ok(Err(e)) => fail(e),
+        Err(_) => fail(ApiError::internal()),
+    }
+}
