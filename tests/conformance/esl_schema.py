@@ -153,6 +153,7 @@ def check_value(schema: dict, value: Any, path: str, errors: list[str]) -> None:
 
 def validate(version: str, action: str, body: Any) -> None:
     """Raise SchemaMismatch (an AssertionError) naming every mismatching JSON path."""
+    __tracebackhide__ = True
     schema = response_schema(version, action)
     errors: list[str] = []
     if not isinstance(body, dict):
@@ -184,6 +185,7 @@ def install_hooks() -> None:
     orig_call_api = OpenApiClient.call_api
 
     def call_api(self, params, request, runtime):
+        __tracebackhide__ = True
         LAST.clear()
         res = orig_call_api(self, params, request, runtime)
         if params is not None and params.body_type == "json" and isinstance(res, dict):
@@ -199,6 +201,7 @@ def install_hooks() -> None:
     orig_do = AcsClient.do_action_with_exception
 
     def do_action_with_exception(self, acs_request):
+        __tracebackhide__ = True
         LAST.clear()
         raw = orig_do(self, acs_request)
         version, action = acs_request.get_version(), acs_request.get_action_name()

@@ -224,6 +224,32 @@ def test_method2_walk(clients, advance, server, name):
         assert e["InstanceType"] == INSTANCE_TYPE
         assert e["RegionId"] == REGION
 
+    # Scale in by one. Both instances came from the same configuration in the same activity, so
+    # which one leaves is not pinned here (test_scale_in_removes_oldest_instance_and_its_ip pins the
+    # order); exactly the leaving instance's IP leaves the whitelist, inside the call.
+    asr_in, ari_in = create_rule(c, asg, -1)
+    act_in = execute(c, ari_in)
+    insts = instances(c, asg)
+    removing = [i for i in insts if i["LifecycleState"] == "Removing"]
+    staying = [i for i in insts if i["LifecycleState"] == "InService"]
+    assert (len(removing), len(staying)) == (1, 1), insts
+    assert whitelist(c, rm) == f"127.0.0.1,{staying[0]['PrivateIpAddress']}"
+    assert activity(c, act_in)["Cause"] == cause_execute(asr_in, 2, 1)
+    advance(60)
+    assert_successful(activity(c, act_in), 1)
+    assert [i["InstanceId"] for i in instances(c, asg)] == [staying[0]["InstanceId"]]
+    assert ecs_instances(c, [removing[0]["InstanceId"]]) == []
+    assert whitelist(c, rm) == f"127.0.0.1,{staying[0]['PrivateIpAddress']}"
+
+    # RemoveInstances of the last one
+    act_rm = remove(c, asg, [staying[0]["InstanceId"]])
+    assert whitelist(c, rm) == "127.0.0.1"
+    advance(60)
+    assert_successful(activity(c, act_rm), 0)
+    assert instances(c, asg) == []
+    g = group(c, asg)
+    assert (g["TotalCapacity"], g["ActiveCapacity"], g["RemovingCapacity"]) == (0, 0, 0)
+
 
 # ------------------------------------------------------------------------------------------------
 # RDS alone
@@ -335,6 +361,41 @@ def test_ip_allocation_starts_at_1_and_moves_on(clients, advance, net, name):
     assert sorted(by_ip(instances(c, asg))) == ["10.0.1.2", "10.0.1.3"]
     assert whitelist(c, rm) == "127.0.0.1,10.0.1.2,10.0.1.3"
     advance(60)
+
+
+def test_ip_allocation_skips_reserved_and_wraps_around(clients, advance, net, name):
+    # A /29 has 8 addresses: .0 (network) and the last three (.5 .6 .7) are reserved
+    # (db-oos-api.md §2.1), so only .1-.4 are handed out; the cursor then wraps to the lowest free one.
+    c = clients
+    vsw29 = create_vswitch(c, net.vpc_id, "10.0.3.0/29", f"{name}-29")
+    asg = create_group(c, name, vsw29, max_size=5)
+    create_config(c, asg, net.sg_id, f"{name}-cfg")
+    enable(c, asg)
+    scale(c, asg, 3)
+    advance(60)
+    insts = by_ip(instances(c, asg))
+    assert sorted(insts) == ["10.0.3.1", "10.0.3.2", "10.0.3.3"]
+    remove(c, asg, [insts["10.0.3.1"]["InstanceId"]])
+    advance(60)
+    scale(c, asg, 2)
+    assert sorted(by_ip(instances(c, asg))) == ["10.0.3.1", "10.0.3.2", "10.0.3.3", "10.0.3.4"]
+    advance(60)
+
+
+def test_create_group_with_json_dbinstance_ids(clients, advance, net, name):
+    # DBInstanceIds is a JSON array string in both versions (ess-api.md §1.2); DESIGN.md §7 reads it.
+    c = clients
+    rm = create_rds(c, advance, net.vpc_id, net.db_vsw_id, name)
+    raw = call(
+        c.ess.create_scaling_group,
+        ess_models.CreateScalingGroupRequest(
+            region_id=REGION, scaling_group_name=name, min_size=0, max_size=2,
+            v_switch_ids=[net.vsw_id], dbinstance_ids=json.dumps([rm]),
+        ),
+    )
+    g = group(c, raw["ScalingGroupId"])
+    assert g["DBInstanceIds"] == [rm]
+    assert g["DBInstances"] == [{"DBInstanceId": rm, "Type": "RDS", "SecurityGroupIds": []}]
 
 
 def test_scale_in_removes_oldest_instance_and_its_ip(clients, advance, net, name):

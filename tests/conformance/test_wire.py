@@ -38,6 +38,10 @@ from esl_helpers import (
 
 V2022 = "2022-02-22"
 SIG_PREFIX = "Specified signature is not matched with our calculation. server string to sign is:"
+# HTTP status 400 as ess-api.md §1.6 says. The Message is the POP gateway's real text (seen in real
+# error bodies, e.g. GitHub XWJR-Ops/zabbix-RDS-monitor#9); the §1.6 text "The Access Key ID provided
+# does not exist in our records." is OSS's wording, not the RPC gateway's.
+MSG_AK_NOT_FOUND = "Specified access key is not found."
 
 
 def ok_json(r) -> dict:
@@ -149,8 +153,7 @@ def test_v2_get_method_accepted(server):
 def test_v2_unknown_access_key(server):
     q = v2_common("DescribeScalingGroups", V2022, "NoSuchAccessKeyId0000", RegionId=REGION)
     body = err_json(send_v2(server, q), 400, "InvalidAccessKeyId.NotFound")
-    # ess-api.md §1.6
-    assert body["Message"] == "The Access Key ID provided does not exist in our records."
+    assert body["Message"] == MSG_AK_NOT_FOUND
 
 
 def test_old_core_unknown_access_key(core_factory):
@@ -168,7 +171,7 @@ def test_v3_unknown_access_key(tea_config):
         ess_models.DescribeScalingGroupsRequest(region_id=REGION),
         status=400,
         code="InvalidAccessKeyId.NotFound",
-        message="The Access Key ID provided does not exist in our records.",
+        message=MSG_AK_NOT_FOUND,
     )
 
 
@@ -221,7 +224,9 @@ def test_v3_wrong_secret(tea_config, monkeypatch):
 def test_v2_expired_timestamp(server):
     q = v2_common("DescribeScalingGroups", V2022, server.access_key_id, RegionId=REGION, Timestamp=utc_timestamp(-20 * 60))
     body = err_json(send_v2(server, q), 400, "InvalidTimeStamp.Expired")
-    # The gateway's text for this code [assumed: Alibaba POP gateway message].
+    # The POP gateway's exact text, from real error bodies (GitHub jeessy2/ddns-go#1291:
+    # {"Message":"Specified time stamp or date value is expired.","Code":"InvalidTimeStamp.Expired"}, 400;
+    # overtrue/laravel-mail-aliyun#4 quoting the error centre).
     assert body["Message"] == "Specified time stamp or date value is expired."
 
 
@@ -229,10 +234,13 @@ def test_v2_nonce_reuse(server):
     nonce = uuid.uuid4().hex
     q = v2_common("DescribeScalingGroups", V2022, server.access_key_id, RegionId=REGION, SignatureNonce=nonce)
     ok_json(send_v2(server, q))
-    q2 = dict(q, Timestamp=utc_timestamp())  # a fresh timestamp does not make a used nonce valid
-    body = err_json(send_v2(server, q2), 400, "SignatureNonceUsed")
-    # The gateway's text for this code [assumed: Alibaba POP gateway message].
+    # The same request replayed
+    body = err_json(send_v2(server, q), 400, "SignatureNonceUsed")
+    # The POP gateway's exact text, from a real error body (GitHub aliyun/alibaba-cloud-sdk-go#39, HTTP 400).
     assert body["Message"] == "Specified signature nonce was used already."
+    # A fresh timestamp does not make a used nonce valid (the nonce is the replay guard)
+    q2 = dict(q, Timestamp=utc_timestamp(1))
+    err_json(send_v2(server, q2), 400, "SignatureNonceUsed")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -250,6 +258,12 @@ def test_missing_required_parameter_raw(server):
     body = err_json(send_v2(server, q), 400, "MissingParameter")
     assert body["Message"] == (
         'The input parameter "ScalingGroupId" that is mandatory for processing this request is not supplied.'
+    )
+    # ess-api.md §1.5 example: HostId is the product endpoint, Recommend the troubleshoot link
+    # (same form in real gateway bodies, e.g. jeessy2/ddns-go#1291).
+    assert body["HostId"] == "ess.aliyuncs.com"
+    assert body["Recommend"] == (
+        f"https://api.aliyun.com/troubleshoot?q=MissingParameter&product=Ess&requestId={body['RequestId']}"
     )
 
 

@@ -1,7 +1,9 @@
 //! ECS (2014-05-26): security groups and instances. The VPC actions ECS also serves are in `vpc`.
 
 use esl_domain::fault;
-use esl_domain::model::{EcsInstance, EcsStatus, ScalingGroup, ScalingInstance, SecurityGroup, SecurityGroupRule, Vpc};
+use esl_domain::model::{
+    EcsInstance, EcsStatus, ScalingGroup, ScalingInstance, SecurityGroup, SecurityGroupRule, Vpc,
+};
 use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
@@ -15,7 +17,11 @@ pub fn register(cloud: &mut Cloud) {
     let f = Family::Ecs;
     cloud.add(f, "CreateSecurityGroup", create_security_group);
     cloud.add(f, "DescribeSecurityGroups", describe_security_groups);
-    cloud.add(f, "DescribeSecurityGroupAttribute", describe_security_group_attribute);
+    cloud.add(
+        f,
+        "DescribeSecurityGroupAttribute",
+        describe_security_group_attribute,
+    );
     cloud.add(f, "AuthorizeSecurityGroup", authorize_security_group);
     cloud.add(f, "DeleteSecurityGroup", delete_security_group);
     cloud.add(f, "DescribeInstances", describe_instances);
@@ -28,7 +34,9 @@ fn valid_sg_name(name: &str) -> bool {
         && name.chars().next().is_some_and(|c| c.is_alphabetic())
         && !name.starts_with("http://")
         && !name.starts_with("https://")
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '.' | '-'))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '.' | '-'))
 }
 
 fn create_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
@@ -51,7 +59,12 @@ fn create_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         vpc_id,
         name,
         description: p.str("Description").unwrap_or("").to_string(),
-        inner_access_policy: if group_type == "normal" { "Accept" } else { "Drop" }.to_string(),
+        inner_access_policy: if group_type == "normal" {
+            "Accept"
+        } else {
+            "Drop"
+        }
+        .to_string(),
         group_type,
         rules: Vec::new(),
         created_ms: ctx.now_ms,
@@ -62,7 +75,10 @@ fn create_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 
 fn sg_members(tx: &mut dyn Tx, sg: &SecurityGroup) -> Result<usize> {
     Ok(tx
-        .list::<EcsInstance>(&Filter { region: Some(&sg.region), ..Default::default() })?
+        .list::<EcsInstance>(&Filter {
+            region: Some(&sg.region),
+            ..Default::default()
+        })?
         .iter()
         .filter(|i| i.security_group_ids.contains(&sg.id))
         .count())
@@ -80,7 +96,11 @@ fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let network = p.str("NetworkType");
     let (number, size) = paging(p, 10, 50)?;
     let all: Vec<SecurityGroup> = tx
-        .list::<SecurityGroup>(&Filter { region: Some(&region), parent: p.str("VpcId"), ..Default::default() })?
+        .list::<SecurityGroup>(&Filter {
+            region: Some(&region),
+            parent: p.str("VpcId"),
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|s| ids.is_empty() || ids.contains(&s.id))
         .filter(|s| name.is_none_or(|n| s.name == n))
@@ -98,12 +118,16 @@ fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             "ResourceGroupId": "", "ServiceManaged": false, "Tags": [],
         }));
     }
-    Ok(json!({"RegionId": region, "TotalCount": total, "PageNumber": number, "PageSize": size, "SecurityGroups": items}))
+    Ok(
+        json!({"RegionId": region, "TotalCount": total, "PageNumber": number, "PageSize": size, "SecurityGroups": items}),
+    )
 }
 
 fn describe_security_group_attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let sg = tx.load::<SecurityGroup>(p.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    let sg = tx
+        .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
+        .ok_or_else(fault::security_group_not_found)?;
     let direction = p.str("Direction").unwrap_or("all");
     let rules: Vec<Value> = sg
         .rules
@@ -127,16 +151,28 @@ fn describe_security_group_attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<V
 }
 
 fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGroupRule> {
-    let protocol = r.str("IpProtocol").ok_or_else(|| fault::missing_parameter("IpProtocol"))?.to_ascii_uppercase();
+    let protocol = r
+        .str("IpProtocol")
+        .ok_or_else(|| fault::missing_parameter("IpProtocol"))?
+        .to_ascii_uppercase();
     if !["TCP", "UDP", "ICMP", "ICMPV6", "GRE", "ALL"].contains(&protocol.as_str()) {
         return Err(fault::ip_protocol_malformed().into());
     }
-    let port_range = r.str("PortRange").unwrap_or(if matches!(protocol.as_str(), "TCP" | "UDP") { "" } else { "-1/-1" }).to_string();
+    let port_range = r
+        .str("PortRange")
+        .unwrap_or(if matches!(protocol.as_str(), "TCP" | "UDP") {
+            ""
+        } else {
+            "-1/-1"
+        })
+        .to_string();
     let ports: Vec<&str> = port_range.split('/').collect();
     let port_ok = match protocol.as_str() {
         "TCP" | "UDP" => {
             ports.len() == 2
-                && ports.iter().all(|x| x.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n)))
+                && ports
+                    .iter()
+                    .all(|x| x.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n)))
                 && ports[0].parse::<u32>().ok() <= ports[1].parse::<u32>().ok()
         }
         _ => port_range == "-1/-1",
@@ -146,20 +182,33 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
     }
     let source_cidr = r.str("SourceCidrIp").unwrap_or("").to_string();
     let source_group = r.str("SourceGroupId").unwrap_or("").to_string();
-    if source_cidr.is_empty() && source_group.is_empty() && r.str("SourcePrefixListId").is_none() && r.str("Ipv6SourceCidrIp").is_none() {
+    if source_cidr.is_empty()
+        && source_group.is_empty()
+        && r.str("SourcePrefixListId").is_none()
+        && r.str("Ipv6SourceCidrIp").is_none()
+    {
         return Err(fault::missing_source().into());
     }
     if !source_cidr.is_empty() && !esl_domain::whitelist::valid_entry(&source_cidr) {
         return Err(fault::source_cidr_malformed().into());
     }
-    let policy = match r.str("Policy").unwrap_or("accept").to_ascii_lowercase().as_str() {
+    let policy = match r
+        .str("Policy")
+        .unwrap_or("accept")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "accept" => "Accept",
         "drop" => "Drop",
         _ => return Err(fault::policy_malformed().into()),
     };
     let priority = match r.str("Priority") {
         None => 1,
-        Some(v) => v.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(fault::priority_malformed)?,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(fault::priority_malformed)?,
     };
     Ok(SecurityGroupRule {
         rule_id: ctx.id("sgr"),
@@ -171,7 +220,11 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
         dest_cidr_ip: r.str("DestCidrIp").unwrap_or("").to_string(),
         policy: policy.into(),
         priority,
-        nic_type: if sg.vpc_id.is_some() { "intranet".into() } else { r.str("NicType").unwrap_or("internet").to_string() },
+        nic_type: if sg.vpc_id.is_some() {
+            "intranet".into()
+        } else {
+            r.str("NicType").unwrap_or("internet").to_string()
+        },
         description: r.str("Description").unwrap_or("").to_string(),
         created_ms: ctx.now_ms,
     })
@@ -179,15 +232,24 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
 
 fn authorize_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let mut sg = tx.load::<SecurityGroup>(p.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    let mut sg = tx
+        .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
+        .ok_or_else(fault::security_group_not_found)?;
     let mut specs = p.objects("Permissions");
     if specs.is_empty() {
         specs.push(p.clone());
     }
     for spec in &specs {
         let rule = rule_from(ctx, &sg, spec)?;
-        if !rule.source_group_id.is_empty() && tx.load::<SecurityGroup>(&rule.source_group_id)?.is_none() {
-            return Err(esl_domain::Fault { status: 404, code: "InvalidSourceGroupId.NotFound".into(), message: "Specified source security group does not exist.".into() }.into());
+        if !rule.source_group_id.is_empty()
+            && tx.load::<SecurityGroup>(&rule.source_group_id)?.is_none()
+        {
+            return Err(esl_domain::Fault {
+                status: 404,
+                code: "InvalidSourceGroupId.NotFound".into(),
+                message: "Specified source security group does not exist.".into(),
+            }
+            .into());
         }
         let duplicate = sg.rules.iter().any(|r| {
             r.ip_protocol == rule.ip_protocol
@@ -206,7 +268,9 @@ fn authorize_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 }
 
 fn delete_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
-    let sg = tx.load::<SecurityGroup>(ctx.params.required("SecurityGroupId")?)?.ok_or_else(fault::security_group_not_found)?;
+    let sg = tx
+        .load::<SecurityGroup>(ctx.params.required("SecurityGroupId")?)?
+        .ok_or_else(fault::security_group_not_found)?;
     if sg_members(tx, &sg)? > 0 {
         return Err(fault::security_group_in_use().into());
     }
@@ -216,7 +280,11 @@ fn delete_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 
 fn instance_json(ctx: &Ctx<'_>, i: &EcsInstance) -> Value {
     let ip: Vec<String> = i.private_ip.iter().cloned().collect();
-    let (vpc_ips, inner_ips) = if i.vpc_id.is_some() { (ip, vec![]) } else { (vec![], ip) };
+    let (vpc_ips, inner_ips) = if i.vpc_id.is_some() {
+        (ip, vec![])
+    } else {
+        (vec![], ip)
+    };
     json!({
         "InstanceId": i.id, "InstanceName": i.name, "HostName": i.host_name, "Description": "",
         "Status": i.status.as_str(), "InstanceType": i.instance_type, "ImageId": i.image_id, "RegionId": i.region,
@@ -242,11 +310,20 @@ fn describe_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     }
     let private_ips = id_list(p, "PrivateIpAddresses")?;
     let inner_ips = id_list(p, "InnerIpAddresses")?;
-    let (vpc, zone, sg, status, net) =
-        (p.str("VpcId"), p.str("ZoneId"), p.str("SecurityGroupId"), p.str("Status"), p.str("InstanceNetworkType"));
+    let (vpc, zone, sg, status, net) = (
+        p.str("VpcId"),
+        p.str("ZoneId"),
+        p.str("SecurityGroupId"),
+        p.str("Status"),
+        p.str("InstanceNetworkType"),
+    );
     let (number, size) = paging(p, 10, 100)?;
     let all: Vec<EcsInstance> = tx
-        .list::<EcsInstance>(&Filter { region: Some(&region), parent: p.str("VSwitchId"), ..Default::default() })?
+        .list::<EcsInstance>(&Filter {
+            region: Some(&region),
+            parent: p.str("VSwitchId"),
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|i| ids.is_empty() || ids.contains(&i.id))
         .filter(|i| vpc.is_none_or(|v| i.vpc_id.as_deref() == Some(v)))
@@ -254,17 +331,36 @@ fn describe_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         .filter(|i| sg.is_none_or(|s| i.security_group_ids.iter().any(|x| x == s)))
         .filter(|i| status.is_none_or(|s| i.status.as_str() == s))
         .filter(|i| net.is_none_or(|n| (n == "vpc") == i.vpc_id.is_some()))
-        .filter(|i| private_ips.is_empty() || (i.vpc_id.is_some() && i.private_ip.as_ref().is_some_and(|ip| private_ips.contains(ip))))
-        .filter(|i| inner_ips.is_empty() || (i.vpc_id.is_none() && i.private_ip.as_ref().is_some_and(|ip| inner_ips.contains(ip))))
+        .filter(|i| {
+            private_ips.is_empty()
+                || (i.vpc_id.is_some()
+                    && i.private_ip
+                        .as_ref()
+                        .is_some_and(|ip| private_ips.contains(ip)))
+        })
+        .filter(|i| {
+            inner_ips.is_empty()
+                || (i.vpc_id.is_none()
+                    && i.private_ip
+                        .as_ref()
+                        .is_some_and(|ip| inner_ips.contains(ip)))
+        })
         .collect();
     let total = all.len();
-    let items: Vec<Value> = page(all, number, size).iter().map(|i| instance_json(ctx, i)).collect();
-    Ok(json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "NextToken": "", "Instances": items}))
+    let items: Vec<Value> = page(all, number, size)
+        .iter()
+        .map(|i| instance_json(ctx, i))
+        .collect();
+    Ok(
+        json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "NextToken": "", "Instances": items}),
+    )
 }
 
 fn delete_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let ecs = tx.load::<EcsInstance>(p.required("InstanceId")?)?.ok_or_else(fault::instance_not_found)?;
+    let ecs = tx
+        .load::<EcsInstance>(p.required("InstanceId")?)?
+        .ok_or_else(fault::instance_not_found)?;
     let force = p.bool("Force")?.unwrap_or(false);
     if ecs.status != EcsStatus::Stopped && !force {
         return Err(fault::incorrect_instance_status().into());

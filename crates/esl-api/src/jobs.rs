@@ -16,7 +16,10 @@ pub struct Jobs {
 }
 
 fn field<'a>(payload: &'a Value, name: &str) -> Result<&'a str, String> {
-    payload.get(name).and_then(Value::as_str).ok_or_else(|| format!("job payload lacks {name}"))
+    payload
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("job payload lacks {name}"))
 }
 
 impl JobRunner for Jobs {

@@ -36,7 +36,12 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { instance_launch_ms: 2_000, instance_release_ms: 1_000, db_create_ms: 3_000, db_delete_ms: 1_000 }
+        Timing {
+            instance_launch_ms: 2_000,
+            instance_release_ms: 1_000,
+            db_create_ms: 3_000,
+            db_delete_ms: 1_000,
+        }
     }
 }
 
@@ -141,8 +146,15 @@ type Handler = fn(&Ctx<'_>, &mut dyn Tx) -> Result<Value>;
 
 impl Cloud {
     pub fn new(store: Store, clock: Arc<Clock>, ids: Arc<IdGen>, account_id: String) -> Self {
-        let mut cloud =
-            Cloud { store, clock, ids, account_id, timing: Timing::default(), quotas: Quotas::default(), handlers: HashMap::new() };
+        let mut cloud = Cloud {
+            store,
+            clock,
+            ids,
+            account_id,
+            timing: Timing::default(),
+            quotas: Quotas::default(),
+            handlers: HashMap::new(),
+        };
         vpc::register(&mut cloud);
         ecs::register(&mut cloud);
         rds::register(&mut cloud);
@@ -163,22 +175,38 @@ impl Cloud {
 
     /// Runs one action: looks it up, validates the parameters against the official metadata, runs
     /// the handler in one transaction, and shapes the response for the product version.
-    pub fn dispatch(&self, product: Product, action: &str, params: &Params) -> Result<Value, ApiError> {
-        let meta = product.action(action).ok_or_else(ApiError::action_not_found)?;
+    pub fn dispatch(
+        &self,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
+        let meta = product
+            .action(action)
+            .ok_or_else(ApiError::action_not_found)?;
         let handler = family(product)
             .and_then(|f| self.handlers.get(&(f, action)))
             .ok_or_else(|| ApiError::unsupported_operation(action))?;
         meta.validate(params)?;
         let now_ms = self.clock.now_ms();
-        let ctx = Ctx { cloud: self, product, now_ms, params };
-        let mut body = self.store.transact(|tx| handler(&ctx, tx)).map_err(|e| match e {
-            Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
-            Error::Api(e) => e,
-            Error::Store(e) => {
-                tracing::error!(action, "store error: {e}");
-                ApiError::internal()
-            }
-        })?;
+        let ctx = Ctx {
+            cloud: self,
+            product,
+            now_ms,
+            params,
+        };
+        let mut body = self
+            .store
+            .transact(|tx| handler(&ctx, tx))
+            .map_err(|e| match e {
+                Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
+                Error::Api(e) => e,
+                Error::Store(e) => {
+                    tracing::error!(action, "store error: {e}");
+                    ApiError::internal()
+                }
+            })?;
+        esl_wire::shape::drop_nulls(&mut body);
         esl_wire::shape::conform(&mut body, &meta.response, product.wraps_lists());
         Ok(body)
     }

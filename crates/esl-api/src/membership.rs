@@ -2,7 +2,7 @@
 //! `default` whitelist group of every RDS instance the group is associated with (AttachMode
 //! SecurityIp). Also private-IP allocation from a vSwitch.
 
-use esl_domain::model::{AttachMode, DbAttachment, DbStatus, DbKind, RdsInstance, VSwitch};
+use esl_domain::model::{AttachMode, DbAttachment, DbKind, DbStatus, RdsInstance, VSwitch};
 use esl_domain::whitelist::{self, DEFAULT_GROUP, MAX_ENTRIES};
 use esl_domain::{fault, net};
 use esl_store::{Tx, TxExt};
@@ -13,8 +13,12 @@ use crate::Result;
 pub fn allocate_ip(tx: &mut dyn Tx, vsw: &mut VSwitch, holder: &str) -> Result<String> {
     let network: ipnet::Ipv4Net = vsw.cidr.parse().map_err(|_| fault::invalid_cidr())?;
     let scope = vsw.id.clone();
-    let mut held = |from: u32| tx.held_ips(&scope, from, 256).map_err(|_| fault::vswitch_no_free_ip());
-    let ip = net::next_free_ip(&network, vsw.ip_cursor, &mut held)?.ok_or_else(fault::vswitch_no_free_ip)?;
+    let mut held = |from: u32| {
+        tx.held_ips(&scope, from, 256)
+            .map_err(|_| fault::vswitch_no_free_ip())
+    };
+    let ip = net::next_free_ip(&network, vsw.ip_cursor, &mut held)?
+        .ok_or_else(fault::vswitch_no_free_ip)?;
     tx.claim_ip(&vsw.id, ip, holder)?;
     vsw.ip_cursor = ip + 1;
     Ok(net::ip_to_string(ip))
@@ -28,7 +32,8 @@ pub fn release_ip(tx: &mut dyn Tx, vswitch_id: &str, ip: &str) -> Result<()> {
 }
 
 fn ip_attachments(dbs: &[DbAttachment]) -> impl Iterator<Item = &DbAttachment> {
-    dbs.iter().filter(|d| d.mode == AttachMode::SecurityIp && d.kind == DbKind::Rds)
+    dbs.iter()
+        .filter(|d| d.mode == AttachMode::SecurityIp && d.kind == DbKind::Rds)
 }
 
 /// Adds `ips` to the default group of each associated RDS instance. Every database is checked
@@ -39,7 +44,9 @@ pub fn add_ips(tx: &mut dyn Tx, dbs: &[DbAttachment], ips: &[String]) -> Result<
     }
     let mut loaded = Vec::new();
     for a in ip_attachments(dbs) {
-        let db = tx.load::<RdsInstance>(&a.db_id)?.ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
+        let db = tx
+            .load::<RdsInstance>(&a.db_id)?
+            .ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
         if db.status != DbStatus::Running {
             return Err(fault::ess_db_status(&db.id).into());
         }

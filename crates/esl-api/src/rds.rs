@@ -1,8 +1,8 @@
 //! ApsaraDB RDS (2014-08-15): instances with their status flow, and IP whitelists.
 
+use esl_domain::fault;
 use esl_domain::model::{DbStatus, RdsInstance, ScalingGroup, VSwitch, Vpc};
 use esl_domain::whitelist::{self, IpGroup, ModifyMode, DEFAULT_GROUP, MAX_ENTRIES};
-use esl_domain::fault;
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
 
@@ -53,7 +53,9 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if net_type != "Intranet" && net_type != "Internet" {
         return Err(fault::invalid_parameter("DBInstanceNetType").into());
     }
-    let storage = p.int("DBInstanceStorage")?.ok_or_else(|| fault::missing_parameter("DBInstanceStorage"))?;
+    let storage = p
+        .int("DBInstanceStorage")?
+        .ok_or_else(|| fault::missing_parameter("DBInstanceStorage"))?;
     if !(5..=32000).contains(&storage) {
         return Err(fault::invalid_parameter("DBInstanceStorage").into());
     }
@@ -61,20 +63,39 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if entries.len() > MAX_ENTRIES {
         return Err(fault::security_ip_quota().into());
     }
-    let network_type = p.str("InstanceNetworkType").unwrap_or(if p.str("VPCId").is_some() { "VPC" } else { "Classic" }).to_string();
+    let network_type = p
+        .str("InstanceNetworkType")
+        .unwrap_or(if p.str("VPCId").is_some() {
+            "VPC"
+        } else {
+            "Classic"
+        })
+        .to_string();
     let region = ctx.region().to_string();
     let (vpc_id, vswitch_id, zone) = match network_type.as_str() {
         "VPC" => {
             let vpc_id = p.required("VPCId")?;
             let vsw_id = p.required("VSwitchId")?;
             let vpc = tx.load::<Vpc>(vpc_id)?.ok_or_else(fault::vpc_not_found)?;
-            let vsw = tx.load::<VSwitch>(vsw_id)?.ok_or_else(fault::vswitch_not_found)?;
+            let vsw = tx
+                .load::<VSwitch>(vsw_id)?
+                .ok_or_else(fault::vswitch_not_found)?;
             if vsw.vpc_id != vpc.id {
                 return Err(fault::vswitch_not_found().into());
             }
-            (Some(vpc.id), Some(vsw.id), p.str("ZoneId").unwrap_or(&vsw.zone_id).to_string())
+            (
+                Some(vpc.id),
+                Some(vsw.id),
+                p.str("ZoneId").unwrap_or(&vsw.zone_id).to_string(),
+            )
         }
-        "Classic" => (None, None, p.str("ZoneId").map(str::to_string).unwrap_or_else(|| format!("{region}-b"))),
+        "Classic" => (
+            None,
+            None,
+            p.str("ZoneId")
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{region}-b")),
+        ),
         _ => return Err(fault::invalid_parameter("InstanceNetworkType").into()),
     };
     let id = ctx.id("rm");
@@ -86,7 +107,10 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         engine_version: p.required("EngineVersion")?.to_string(),
         class: p.required("DBInstanceClass")?.to_string(),
         storage_gb: storage,
-        storage_type: p.str("DBInstanceStorageType").unwrap_or("cloud_essd").to_string(),
+        storage_type: p
+            .str("DBInstanceStorageType")
+            .unwrap_or("cloud_essd")
+            .to_string(),
         net_type,
         network_type,
         vpc_id,
@@ -100,7 +124,11 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         ip_groups: vec![IpGroup::new(DEFAULT_GROUP, entries)],
     };
     tx.save(&db)?;
-    tx.enqueue(ctx.now_ms + ctx.cloud.timing.db_create_ms, DB_READY, &json!({"db": id}).to_string())?;
+    tx.enqueue(
+        ctx.now_ms + ctx.cloud.timing.db_create_ms,
+        DB_READY,
+        &json!({"db": id}).to_string(),
+    )?;
     Ok(json!({
         "DBInstanceId": id, "OrderId": ctx.cloud.ids.digits(15), "ConnectionString": connection_string(&db),
         "Port": db.port.to_string(), "TaskId": "", "Message": "", "DryRun": false, "DryRunResult": false, "TagResult": false,
@@ -112,7 +140,9 @@ fn connection_string(db: &RdsInstance) -> String {
 }
 
 fn load_db(tx: &mut dyn Tx, id: &str) -> Result<RdsInstance> {
-    Ok(tx.load::<RdsInstance>(id)?.ok_or_else(fault::db_instance_not_found)?)
+    Ok(tx
+        .load::<RdsInstance>(id)?
+        .ok_or_else(fault::db_instance_not_found)?)
 }
 
 fn item_json(db: &RdsInstance) -> Value {
@@ -131,7 +161,10 @@ fn item_json(db: &RdsInstance) -> Value {
 fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let region = ctx.region().to_string();
-    let ids: Vec<String> = p.str("DBInstanceId").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default();
+    let ids: Vec<String> = p
+        .str("DBInstanceId")
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_default();
     let status = p.str("DBInstanceStatus");
     let engine = p.str("Engine");
     let vpc = p.str("VpcId");
@@ -139,7 +172,10 @@ fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let net = p.str("InstanceNetworkType");
     let (number, size) = paging(p, 30, 100)?;
     let all: Vec<RdsInstance> = tx
-        .list::<RdsInstance>(&Filter { region: Some(&region), ..Default::default() })?
+        .list::<RdsInstance>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|d| ids.is_empty() || ids.contains(&d.id))
         .filter(|d| status.is_none_or(|s| d.status.as_str() == s))
@@ -150,7 +186,9 @@ fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         .collect();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(item_json).collect();
-    Ok(json!({"PageNumber": number, "PageRecordCount": items.len(), "TotalRecordCount": total, "Items": items}))
+    Ok(
+        json!({"PageNumber": number, "PageRecordCount": items.len(), "TotalRecordCount": total, "Items": items}),
+    )
 }
 
 fn all_entries(db: &RdsInstance) -> String {
@@ -175,7 +213,14 @@ fn attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         m.insert("SecurityIPMode".into(), json!("normal"));
         m.insert("IPType".into(), json!("IPv4"));
         m.insert("MaxConnections".into(), json!(2000));
-        m.insert("VpcCloudInstanceId".into(), json!(db.vpc_id.as_ref().map(|_| format!("{}-vpc", db.id)).unwrap_or_default()));
+        m.insert(
+            "VpcCloudInstanceId".into(),
+            json!(db
+                .vpc_id
+                .as_ref()
+                .map(|_| format!("{}-vpc", db.id))
+                .unwrap_or_default()),
+        );
     }
     Ok(json!({"Items": [item]}))
 }
@@ -187,7 +232,11 @@ fn delete(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     }
     db.status = DbStatus::Deleting;
     tx.save(&db)?;
-    tx.enqueue(ctx.now_ms + ctx.cloud.timing.db_delete_ms, DB_GONE, &json!({"db": db.id}).to_string())?;
+    tx.enqueue(
+        ctx.now_ms + ctx.cloud.timing.db_delete_ms,
+        DB_GONE,
+        &json!({"db": db.id}).to_string(),
+    )?;
     Ok(json!({"RegionId": db.region}))
 }
 
@@ -204,9 +253,14 @@ pub fn ready(tx: &mut dyn Tx, id: &str) -> Result<()> {
 
 /// Job: a deleted instance is gone, and detached from every scaling group that named it.
 pub fn gone(tx: &mut dyn Tx, id: &str) -> Result<()> {
-    let Some(db) = tx.load::<RdsInstance>(id)? else { return Ok(()) };
+    let Some(db) = tx.load::<RdsInstance>(id)? else {
+        return Ok(());
+    };
     tx.remove::<RdsInstance>(id)?;
-    for mut g in tx.list::<ScalingGroup>(&Filter { region: Some(&db.region), ..Default::default() })? {
+    for mut g in tx.list::<ScalingGroup>(&Filter {
+        region: Some(&db.region),
+        ..Default::default()
+    })? {
         let before = g.db_instances.len();
         g.db_instances.retain(|a| a.db_id != id);
         if g.db_instances.len() != before {
@@ -220,9 +274,16 @@ fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let mut db = load_db(tx, p.required("DBInstanceId")?)?;
     let entries = whitelist::parse_entries(p.required("SecurityIps")?)?;
-    let group = p.str("DBInstanceIPArrayName").unwrap_or(DEFAULT_GROUP).to_string();
+    let group = p
+        .str("DBInstanceIPArrayName")
+        .unwrap_or(DEFAULT_GROUP)
+        .to_string();
     // The API docs spell the default group "Default"; the stored group is `default`.
-    let group = if group.eq_ignore_ascii_case(DEFAULT_GROUP) { DEFAULT_GROUP.to_string() } else { group };
+    let group = if group.eq_ignore_ascii_case(DEFAULT_GROUP) {
+        DEFAULT_GROUP.to_string()
+    } else {
+        group
+    };
     if !whitelist::valid_group_name(&group) {
         return Err(fault::ip_array_name_format().into());
     }
@@ -232,14 +293,26 @@ fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     }
     if let Some(t) = p.str("WhitelistNetworkType") {
         if !["MIX", "Classic", "VPC"].contains(&t) {
-            return Err(esl_domain::Fault { status: 400, code: "InvalidWhitelistNetType.Malformed".into(), message: "Specified WhitelistNetType  is not valid.".into() }.into());
+            return Err(esl_domain::Fault {
+                status: 400,
+                code: "InvalidWhitelistNetType.Malformed".into(),
+                message: "Specified WhitelistNetType  is not valid.".into(),
+            }
+            .into());
         }
     }
     let mode = ModifyMode::parse(p.str("ModifyMode"))?;
     if db.status != DbStatus::Running {
         return Err(fault::db_instance_state().into());
     }
-    whitelist::modify(&mut db.ip_groups, &group, attribute, mode, &entries, MAX_ENTRIES)?;
+    whitelist::modify(
+        &mut db.ip_groups,
+        &group,
+        attribute,
+        mode,
+        &entries,
+        MAX_ENTRIES,
+    )?;
     tx.save(&db)?;
     Ok(json!({"TaskId": ctx.cloud.ids.digits(9)}))
 }

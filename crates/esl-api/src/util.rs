@@ -14,13 +14,28 @@ fn datetime(ms: i64) -> OffsetDateTime {
 /// Minute precision, as ESS writes CreationTime/StartTime/EndTime: `2014-08-14T10:58Z`.
 pub fn minute_time(ms: i64) -> String {
     let t = datetime(ms);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// Second precision: `2020-12-21T03:11:00Z`.
 pub fn second_time(ms: i64) -> String {
     let t = datetime(ms);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// PageNumber (from 1) and PageSize (default and maximum per action).
@@ -38,7 +53,11 @@ pub fn paging(params: &Params, default_size: i64, max_size: i64) -> Result<(i64,
 
 /// One page of `items`.
 pub fn page<T>(items: Vec<T>, number: i64, size: i64) -> Vec<T> {
-    items.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect()
+    items
+        .into_iter()
+        .skip(((number - 1) * size) as usize)
+        .take(size as usize)
+        .collect()
 }
 
 /// Names: 2 to 64 characters, starting with a letter, digit or CJK character; then letters,
@@ -47,15 +66,25 @@ pub fn valid_ess_name(name: &str) -> bool {
     let count = name.chars().count();
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_alphanumeric());
-    (2..=64).contains(&count) && first_ok && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    (2..=64).contains(&count)
+        && first_ok
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A JSON list of strings given either as a JSON array string (`["a","b"]`) or a comma list.
 pub fn id_list(params: &Params, name: &str) -> Result<Vec<String>> {
     match params.str(name) {
         None => Ok(Vec::new()),
-        Some(v) if v.trim_start().starts_with('[') => Ok(params.json_string_list(name)?.unwrap_or_default()),
-        Some(v) => Ok(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+        Some(v) if v.trim_start().starts_with('[') => {
+            Ok(params.json_string_list(name)?.unwrap_or_default())
+        }
+        Some(v) => Ok(v
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()),
     }
 }
 

@@ -41,12 +41,20 @@ fn create_vpc(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         created_ms: ctx.now_ms,
     };
     tx.save(&vpc)?;
-    Ok(json!({"VpcId": vpc.id, "VRouterId": vpc.vrouter_id, "RouteTableId": vpc.route_table_id, "ResourceGroupId": ""}))
+    Ok(
+        json!({"VpcId": vpc.id, "VRouterId": vpc.vrouter_id, "RouteTableId": vpc.route_table_id, "ResourceGroupId": ""}),
+    )
 }
 
 fn vpc_json(ctx: &Ctx<'_>, tx: &mut dyn Tx, v: &Vpc) -> Result<Value> {
-    let vswitches: Vec<String> =
-        tx.list::<VSwitch>(&Filter { parent: Some(&v.id), ..Default::default() })?.into_iter().map(|s| s.id).collect();
+    let vswitches: Vec<String> = tx
+        .list::<VSwitch>(&Filter {
+            parent: Some(&v.id),
+            ..Default::default()
+        })?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     Ok(json!({
         "VpcId": v.id, "RegionId": v.region, "Status": "Available", "VpcName": v.name,
         "CreationTime": second_time(v.created_ms), "CidrBlock": v.cidr, "VRouterId": v.vrouter_id,
@@ -63,7 +71,10 @@ fn describe_vpcs(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let name = ctx.params.str("VpcName");
     let (number, size) = paging(ctx.params, 10, 50)?;
     let all: Vec<Vpc> = tx
-        .list::<Vpc>(&Filter { region: Some(&region), ..Default::default() })?
+        .list::<Vpc>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|v| ids.is_empty() || ids.contains(&v.id))
         .filter(|v| name.is_none_or(|n| v.name == n))
@@ -80,7 +91,10 @@ fn describe_vpcs(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 fn delete_vpc(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let id = ctx.params.required("VpcId")?;
     tx.load::<Vpc>(id)?.ok_or_else(fault::vpc_not_found)?;
-    let by_parent = Filter { parent: Some(id), ..Default::default() };
+    let by_parent = Filter {
+        parent: Some(id),
+        ..Default::default()
+    };
     if tx.count::<VSwitch>(&by_parent)? > 0 || tx.count::<SecurityGroup>(&by_parent)? > 0 {
         return Err(fault::vpc_has_dependents().into());
     }
@@ -98,7 +112,10 @@ fn create_vswitch(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         return Err(fault::invalid_zone(zone).into());
     }
     let siblings: Vec<ipnet::Ipv4Net> = tx
-        .list::<VSwitch>(&Filter { parent: Some(vpc_id), ..Default::default() })?
+        .list::<VSwitch>(&Filter {
+            parent: Some(vpc_id),
+            ..Default::default()
+        })?
         .iter()
         .filter_map(|s| s.cidr.parse().ok())
         .collect();
@@ -134,7 +151,11 @@ fn describe_vswitches(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let name = ctx.params.str("VSwitchName");
     let (number, size) = paging(ctx.params, 10, 50)?;
     let all: Vec<VSwitch> = tx
-        .list::<VSwitch>(&Filter { region: Some(&region), parent: vpc, ..Default::default() })?
+        .list::<VSwitch>(&Filter {
+            region: Some(&region),
+            parent: vpc,
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|v| ids.is_empty() || ids.contains(&v.id))
         .filter(|v| zone.is_none_or(|z| v.zone_id == z))
@@ -158,10 +179,17 @@ fn describe_vswitches(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 
 fn delete_vswitch(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let id = ctx.params.required("VSwitchId")?;
-    tx.load::<VSwitch>(id)?.ok_or_else(fault::vswitch_not_found)?;
-    let in_use = tx.count::<EcsInstance>(&Filter { parent: Some(id), ..Default::default() })? > 0
+    tx.load::<VSwitch>(id)?
+        .ok_or_else(fault::vswitch_not_found)?;
+    let in_use = tx.count::<EcsInstance>(&Filter {
+        parent: Some(id),
+        ..Default::default()
+    })? > 0
         || tx
-            .list::<ScalingGroup>(&Filter { region: Some(ctx.region()), ..Default::default() })?
+            .list::<ScalingGroup>(&Filter {
+                region: Some(ctx.region()),
+                ..Default::default()
+            })?
             .iter()
             .any(|g| g.vswitch_ids.iter().any(|v| v == id));
     if in_use {

@@ -11,155 +11,327 @@ pub struct Fault {
 }
 
 fn f(status: u16, code: &'static str, message: impl Into<String>) -> Fault {
-    Fault { status, code: Cow::Borrowed(code), message: message.into() }
+    Fault {
+        status,
+        code: Cow::Borrowed(code),
+        message: message.into(),
+    }
 }
 
 pub fn missing_parameter(name: &str) -> Fault {
     f(400, "MissingParameter", format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."))
 }
 pub fn invalid_parameter(name: &str) -> Fault {
-    f(400, "InvalidParameter", format!("The specified value of parameter \"{name}\" is not valid."))
+    f(
+        400,
+        "InvalidParameter",
+        format!("The specified value of parameter \"{name}\" is not valid."),
+    )
 }
 pub fn conflict(a: &str, b: &str) -> Fault {
-    f(400, "InvalidParameter.Conflict", format!("The value of parameter {a} and parameter {b} are conflict."))
+    f(
+        400,
+        "InvalidParameter.Conflict",
+        format!("The value of parameter {a} and parameter {b} are conflict."),
+    )
 }
 
 // ---- VPC / ECS ----
 pub fn vpc_not_found() -> Fault {
-    f(404, "InvalidVpcId.NotFound", "Specified VPC does not exist.")
+    f(
+        404,
+        "InvalidVpcId.NotFound",
+        "Specified VPC does not exist.",
+    )
 }
 pub fn vswitch_not_found() -> Fault {
-    f(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.")
+    f(
+        404,
+        "InvalidVSwitchId.NotFound",
+        "Specified virtual switch does not exist.",
+    )
 }
 pub fn invalid_cidr() -> Fault {
-    f(400, "InvalidCidrBlock.Malformed", "Specified CIDR block is not valid.")
+    f(
+        400,
+        "InvalidCidrBlock.Malformed",
+        "Specified CIDR block is not valid.",
+    )
 }
 pub fn vswitch_cidr_not_in_vpc() -> Fault {
-    f(400, "InvalidCIDRBlock.Mismatch", "Specified CIDR block is not in the range of the VPC CIDR block.")
+    f(
+        400,
+        "InvalidCIDRBlock.Mismatch",
+        "Specified CIDR block is not in the range of the VPC CIDR block.",
+    )
 }
 pub fn vswitch_cidr_overlap() -> Fault {
-    f(400, "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other vswitch.")
+    f(
+        400,
+        "InvalidCidrBlock.Overlapped",
+        "Specified CIDR block overlapped with other vswitch.",
+    )
 }
 pub fn vswitch_mask() -> Fault {
-    f(400, "InvalidCidrBlock.Malformed", "Specified CIDR block is not valid: the mask of a vSwitch must be between 16 and 29.")
+    f(
+        400,
+        "InvalidCidrBlock.Malformed",
+        "Specified CIDR block is not valid: the mask of a vSwitch must be between 16 and 29.",
+    )
 }
 pub fn vpc_has_dependents() -> Fault {
-    f(400, "DependencyViolation", "Specified VPC has resources that depend on it (vSwitches or security groups).")
+    f(
+        400,
+        "DependencyViolation",
+        "Specified VPC has resources that depend on it (vSwitches or security groups).",
+    )
 }
 pub fn vswitch_has_dependents() -> Fault {
-    f(400, "DependencyViolation", "Specified vSwitch has resources that depend on it (instances).")
+    f(
+        400,
+        "DependencyViolation",
+        "Specified vSwitch has resources that depend on it (instances).",
+    )
 }
 pub fn invalid_zone(zone: &str) -> Fault {
-    f(400, "InvalidZoneId.NotFound", format!("The specified zone \"{zone}\" does not exist in this region."))
+    f(
+        400,
+        "InvalidZoneId.NotFound",
+        format!("The specified zone \"{zone}\" does not exist in this region."),
+    )
 }
 pub fn security_group_not_found() -> Fault {
-    f(404, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.")
+    f(
+        404,
+        "InvalidSecurityGroupId.NotFound",
+        "The specified SecurityGroupId does not exist.",
+    )
 }
 pub fn security_group_in_use() -> Fault {
-    f(403, "DependencyViolation", "There is still instance(s) in the specified security group.")
+    f(
+        403,
+        "DependencyViolation",
+        "There is still instance(s) in the specified security group.",
+    )
 }
 pub fn security_group_name_malformed() -> Fault {
-    f(400, "InvalidSecurityGroupName.Malformed", "Specified security group name is not valid.")
+    f(
+        400,
+        "InvalidSecurityGroupName.Malformed",
+        "Specified security group name is not valid.",
+    )
 }
 pub fn ip_protocol_malformed() -> Fault {
-    f(400, "InvalidIpProtocol.Malformed", "Specified IP protocol is not valid.")
+    f(
+        400,
+        "InvalidIpProtocol.Malformed",
+        "Specified IP protocol is not valid.",
+    )
 }
 pub fn port_range_malformed() -> Fault {
-    f(400, "InvalidIpPortRange.Malformed", "Specified IP port range is not valid.")
+    f(
+        400,
+        "InvalidIpPortRange.Malformed",
+        "Specified IP port range is not valid.",
+    )
 }
 pub fn source_cidr_malformed() -> Fault {
-    f(400, "InvalidSourceCidrIp.Malformed", "Specified source CIDR IP is not valid.")
+    f(
+        400,
+        "InvalidSourceCidrIp.Malformed",
+        "Specified source CIDR IP is not valid.",
+    )
 }
 pub fn missing_source() -> Fault {
-    f(400, "MissingParameter.Source", "One of SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId must be given.")
+    f(
+        400,
+        "MissingParameter.Source",
+        "One of SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId or SourcePrefixListId must be given.",
+    )
 }
 pub fn policy_malformed() -> Fault {
-    f(400, "InvalidPolicy.Malformed", "Specified policy is not valid.")
+    f(
+        400,
+        "InvalidPolicy.Malformed",
+        "Specified policy is not valid.",
+    )
 }
 pub fn priority_malformed() -> Fault {
-    f(400, "InvalidPriority.Malformed", "Specified priority is not valid.")
+    f(
+        400,
+        "InvalidPriority.Malformed",
+        "Specified priority is not valid.",
+    )
 }
 pub fn instance_not_found() -> Fault {
-    f(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
+    f(
+        404,
+        "InvalidInstanceId.NotFound",
+        "The specified InstanceId does not exist.",
+    )
 }
 pub fn incorrect_instance_status() -> Fault {
-    f(403, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
+    f(
+        403,
+        "IncorrectInstanceStatus",
+        "The current status of the resource does not support this operation.",
+    )
 }
 pub fn vswitch_no_free_ip() -> Fault {
-    f(400, "InvalidVSwitchId.IpNotEnough", "The specified VSwitch has no available private IP addresses.")
+    f(
+        400,
+        "InvalidVSwitchId.IpNotEnough",
+        "The specified VSwitch has no available private IP addresses.",
+    )
 }
 
 // ---- RDS ----
 pub fn db_instance_not_found() -> Fault {
-    f(404, "InvalidDBInstanceId.NotFound", "The specified DBInstanceId does not exist.")
+    f(
+        404,
+        "InvalidDBInstanceId.NotFound",
+        "The specified DBInstanceId does not exist.",
+    )
 }
 pub fn db_instance_state() -> Fault {
-    f(403, "IncorrectDBInstanceState", "Current DB instance state does not support this operation.")
+    f(
+        403,
+        "IncorrectDBInstanceState",
+        "Current DB instance state does not support this operation.",
+    )
 }
 pub fn security_ip_format() -> Fault {
-    f(400, "SecurityIPList.Format", "Specified SecurityIPList is not valid.")
+    f(
+        400,
+        "SecurityIPList.Format",
+        "Specified SecurityIPList is not valid.",
+    )
 }
 pub fn security_ip_duplicate() -> Fault {
-    f(400, "InvalidSecurityIPList.Duplicate", "Specified security IP list is not valid: Duplicate IP address in the list.")
+    f(
+        400,
+        "InvalidSecurityIPList.Duplicate",
+        "Specified security IP list is not valid: Duplicate IP address in the list.",
+    )
 }
 pub fn security_ip_quota() -> Fault {
     f(400, "InvalidSecurityIPList.QuotaExceeded", "Specified security IP list is not valid: Exceeding the allowed amount of IP address in the list.")
 }
 pub fn ip_array_name_format() -> Fault {
-    f(400, "InvalidDBInstanceIPArrayName.Format", "Specified DBInstanceIPArrayName is not valid.")
+    f(
+        400,
+        "InvalidDBInstanceIPArrayName.Format",
+        "Specified DBInstanceIPArrayName is not valid.",
+    )
 }
 pub fn ip_array_attribute_format() -> Fault {
-    f(400, "InvalidIPArrayAttribute.Format", "The format of the IP attribute is invalid.")
+    f(
+        400,
+        "InvalidIPArrayAttribute.Format",
+        "The format of the IP attribute is invalid.",
+    )
 }
 pub fn ip_array_not_found() -> Fault {
-    f(404, "InvalidDBInstanceIPArrayName.NotFound", "Specified DBInstanceIPArrayName does not exist.")
+    f(
+        404,
+        "InvalidDBInstanceIPArrayName.NotFound",
+        "Specified DBInstanceIPArrayName does not exist.",
+    )
 }
 pub fn whitelist_last_ip() -> Fault {
-    f(400, "InvalidSecurityIPList.Empty", "You must retain at least one IP address in the whitelist.")
+    f(
+        400,
+        "InvalidSecurityIPList.Empty",
+        "You must retain at least one IP address in the whitelist.",
+    )
 }
 pub fn engine_invalid() -> Fault {
-    f(400, "InvalidEngine.Malformed", "Specified engine is not valid.")
+    f(
+        400,
+        "InvalidEngine.Malformed",
+        "Specified engine is not valid.",
+    )
 }
 
 // ---- ESS ----
 pub fn scaling_group_not_found() -> Fault {
-    f(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.")
+    f(
+        404,
+        "InvalidScalingGroupId.NotFound",
+        "The specified scaling group does not exist.",
+    )
 }
 pub fn scaling_group_status() -> Fault {
-    f(400, "IncorrectScalingGroupStatus", "The current status of the specified scaling group does not support this action.")
+    f(
+        400,
+        "IncorrectScalingGroupStatus",
+        "The current status of the specified scaling group does not support this action.",
+    )
 }
 pub fn activity_in_progress() -> Fault {
     f(400, "ScalingActivityInProgress", "You cannot delete a scaling group or launch a new scaling activity while there is a scaling activity in progress for the specified scaling group.")
 }
 pub fn capacity_max() -> Fault {
-    f(400, "IncorrectCapacity.MaxSize", "To attach the instances, the total capacity will be greater than the MaxSize.")
+    f(
+        400,
+        "IncorrectCapacity.MaxSize",
+        "To attach the instances, the total capacity will be greater than the MaxSize.",
+    )
 }
 pub fn capacity_min() -> Fault {
-    f(400, "IncorrectCapacity.MinSize", "To remove the instances, the total capacity will be lesser than the MinSize.")
+    f(
+        400,
+        "IncorrectCapacity.MinSize",
+        "To remove the instances, the total capacity will be lesser than the MinSize.",
+    )
 }
 pub fn capacity_no_change() -> Fault {
-    f(400, "IncorrectCapacity.NoChange", "To execute the specified scaling rule, the total capacity will not change.")
+    f(
+        400,
+        "IncorrectCapacity.NoChange",
+        "To execute the specified scaling rule, the total capacity will not change.",
+    )
 }
 pub fn instance_in_use() -> Fault {
     f(400, "InstanceInUse", "You cannot delete a scaling configuration or scaling group while there is an instance associated with it.")
 }
 pub fn scaling_instance_not_found(id: &str) -> Fault {
-    f(404, "InvalidInstanceId.NotFound", format!("Instance \"{id}\" does not exist."))
+    f(
+        404,
+        "InvalidInstanceId.NotFound",
+        format!("Instance \"{id}\" does not exist."),
+    )
 }
 pub fn scaling_config_not_found() -> Fault {
-    f(404, "InvalidScalingConfigurationId.NotFound", "The specified scaling configuration does not exist.")
+    f(
+        404,
+        "InvalidScalingConfigurationId.NotFound",
+        "The specified scaling configuration does not exist.",
+    )
 }
 pub fn scaling_config_state() -> Fault {
     f(400, "IncorrectScalingConfigurationLifecycleState", "The current lifecycle state of specified scaling configuration does not support this action.")
 }
 pub fn missing_active_config() -> Fault {
-    f(400, "MissingActiveScalingConfiguration", "An active scaling configuration for the specified scaling group is not supplied.")
+    f(
+        400,
+        "MissingActiveScalingConfiguration",
+        "An active scaling configuration for the specified scaling group is not supplied.",
+    )
 }
 pub fn scaling_rule_not_found() -> Fault {
-    f(404, "InvalidScalingRuleId.NotFound", "The specified scaling rule does not exist.")
+    f(
+        404,
+        "InvalidScalingRuleId.NotFound",
+        "The specified scaling rule does not exist.",
+    )
 }
 pub fn scaling_rule_ari_not_found() -> Fault {
-    f(404, "InvalidScalingRuleAri.NotFound", "The specified scaling rule Ari does not exist.")
+    f(
+        404,
+        "InvalidScalingRuleAri.NotFound",
+        "The specified scaling rule Ari does not exist.",
+    )
 }
 pub fn name_duplicate(param: &str) -> Fault {
     let code = match param {
@@ -167,28 +339,60 @@ pub fn name_duplicate(param: &str) -> Fault {
         "ScalingConfigurationName" => "InvalidScalingConfigurationName.Duplicate",
         _ => "InvalidScalingRuleName.Duplicate",
     };
-    f(400, code, format!("The specified value of parameter <{param}> is duplicated."))
+    f(
+        400,
+        code,
+        format!("The specified value of parameter <{param}> is duplicated."),
+    )
 }
 pub fn quota_scaling_group() -> Fault {
-    f(400, "QuotaExceeded.ScalingGroup", "Scaling group quota exceeded.")
+    f(
+        400,
+        "QuotaExceeded.ScalingGroup",
+        "Scaling group quota exceeded.",
+    )
 }
 pub fn quota_scaling_configuration() -> Fault {
-    f(400, "QuotaExceeded.ScalingConfiguration", "Scaling configuration quota exceeded in the specified scaling group.")
+    f(
+        400,
+        "QuotaExceeded.ScalingConfiguration",
+        "Scaling configuration quota exceeded in the specified scaling group.",
+    )
 }
 pub fn quota_scaling_rule() -> Fault {
-    f(400, "QuotaExceeded.ScalingRule", "Scaling rule quota exceeded in the specified scaling group.")
+    f(
+        400,
+        "QuotaExceeded.ScalingRule",
+        "Scaling rule quota exceeded in the specified scaling group.",
+    )
 }
 pub fn ess_db_not_found(id: &str) -> Fault {
-    f(404, "InvalidDBInstanceId.NotFound", format!("DB instance \"{id}\" does not exist."))
+    f(
+        404,
+        "InvalidDBInstanceId.NotFound",
+        format!("DB instance \"{id}\" does not exist."),
+    )
 }
 pub fn ess_db_not_found_attach(id: &str) -> Fault {
-    f(400, "InvalidDBInstanceId.NotFound", format!("The specified value of parameter \"{id}\" is not valid."))
+    f(
+        400,
+        "InvalidDBInstanceId.NotFound",
+        format!("The specified value of parameter \"{id}\" is not valid."),
+    )
 }
 pub fn ess_db_status(id: &str) -> Fault {
-    f(400, "IncorrectDBInstanceStatus", format!("The current status of DB instance \"{id}\" does not support this action."))
+    f(
+        400,
+        "IncorrectDBInstanceStatus",
+        format!("The current status of DB instance \"{id}\" does not support this action."),
+    )
 }
 pub fn ess_db_ip_quota(id: &str) -> Fault {
-    f(400, "QuotaExceeded.DBInstanceSecurityIP", format!("Security IP quota exceeded in DB instance \"{id}\"."))
+    f(
+        400,
+        "QuotaExceeded.DBInstanceSecurityIP",
+        format!("Security IP quota exceeded in DB instance \"{id}\"."),
+    )
 }
 pub fn ess_rds_quota() -> Fault {
     f(400, "QuotaExceeded.RDS", "\"RDS\" quota exceeded.")
@@ -197,25 +401,53 @@ pub fn ess_db_type_unsupported(kind: &str) -> Fault {
     f(400, "InvalidParameter", format!("The specified value of parameter \"Type\" is not valid: \"{kind}\" databases support only AttachMode SecurityGroup."))
 }
 pub fn ess_db_region_mismatch(id: &str) -> Fault {
-    f(400, "InvalidDBInstanceId.RegionMismatch", format!("DB instance \"{id}\" and the specified scaling group are not in the same Region."))
+    f(
+        400,
+        "InvalidDBInstanceId.RegionMismatch",
+        format!("DB instance \"{id}\" and the specified scaling group are not in the same Region."),
+    )
 }
 pub fn ess_db_not_attached(id: &str) -> Fault {
-    f(400, "InvalidDBInstanceId.NotFound", format!("The specified value of parameter \"{id}\" is not valid."))
+    f(
+        400,
+        "InvalidDBInstanceId.NotFound",
+        format!("The specified value of parameter \"{id}\" is not valid."),
+    )
 }
 pub fn ess_vswitch_not_found() -> Fault {
-    f(404, "InvalidVSwitchId.NotFound", "The specified virtual switch does not exist.")
+    f(
+        404,
+        "InvalidVSwitchId.NotFound",
+        "The specified virtual switch does not exist.",
+    )
 }
 pub fn ess_vswitch_vpc_mismatch() -> Fault {
-    f(400, "InvalidVSwitchId.VPCMismatch", "The specified virtual switches are not in the same VPC.")
+    f(
+        400,
+        "InvalidVSwitchId.VPCMismatch",
+        "The specified virtual switches are not in the same VPC.",
+    )
 }
 pub fn ess_security_group_not_found() -> Fault {
-    f(404, "InvalidSecurityGroupId.NotFound", "The specified security group does not exist.")
+    f(
+        404,
+        "InvalidSecurityGroupId.NotFound",
+        "The specified security group does not exist.",
+    )
 }
 pub fn ess_security_group_vpc_mismatch() -> Fault {
-    f(400, "InvalidSecurityGroupId.VPCMismatch", "The specified security group and the specified virtual switch are not in the same VPC.")
+    f(
+        400,
+        "InvalidSecurityGroupId.VPCMismatch",
+        "The specified security group and the specified virtual switch are not in the same VPC.",
+    )
 }
 pub fn deletion_protected() -> Fault {
-    f(400, "OperationDenied.GroupDeletionProtection", "The specified scaling group has deletion protection enabled.")
+    f(
+        400,
+        "OperationDenied.GroupDeletionProtection",
+        "The specified scaling group has deletion protection enabled.",
+    )
 }
 pub fn scaling_policy_invalid() -> Fault {
     invalid_parameter("ScalingPolicy")

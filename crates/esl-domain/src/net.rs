@@ -9,7 +9,12 @@ use crate::fault::{self, Fault};
 /// The CIDR block of a VPC when none is given.
 pub const DEFAULT_VPC_CIDR: &str = "172.16.0.0/12";
 
-const FORBIDDEN: [&str; 4] = ["100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16"];
+const FORBIDDEN: [&str; 4] = [
+    "100.64.0.0/10",
+    "224.0.0.0/4",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+];
 
 /// Parses a CIDR that must be given in its network form (`10.0.0.0/16`, not `10.0.0.1/16`).
 pub fn parse_cidr(text: &str) -> Result<Ipv4Net, Fault> {
@@ -37,7 +42,11 @@ pub fn validate_vpc_cidr(text: &str) -> Result<Ipv4Net, Fault> {
 }
 
 /// A vSwitch's block: mask 16 to 29, inside its VPC, overlapping none of the VPC's other vSwitches.
-pub fn validate_vswitch_cidr(text: &str, vpc: &Ipv4Net, siblings: &[Ipv4Net]) -> Result<Ipv4Net, Fault> {
+pub fn validate_vswitch_cidr(
+    text: &str,
+    vpc: &Ipv4Net,
+    siblings: &[Ipv4Net],
+) -> Result<Ipv4Net, Fault> {
     let net = parse_cidr(text)?;
     if !(16..=29).contains(&net.prefix_len()) {
         return Err(fault::vswitch_mask());
@@ -114,21 +123,46 @@ mod tests {
     fn alloc(net: &str, cursor: u32, held: &[u32]) -> Option<String> {
         let net: Ipv4Net = net.parse().unwrap();
         let held = held.to_vec();
-        next_free_ip(&net, cursor, &mut |from| Ok(held.iter().copied().filter(|h| *h >= from).take(3).collect()))
-            .unwrap()
-            .map(ip_to_string)
+        next_free_ip(&net, cursor, &mut |from| {
+            Ok(held
+                .iter()
+                .copied()
+                .filter(|h| *h >= from)
+                .take(3)
+                .collect())
+        })
+        .unwrap()
+        .map(ip_to_string)
     }
 
     #[test]
     fn allocation_skips_reserved_and_held_addresses_and_wraps() {
         let ip = |s: &str| parse_ip(s).unwrap();
         assert_eq!(alloc("10.0.1.0/24", 0, &[]), Some("10.0.1.1".into()));
-        assert_eq!(alloc("10.0.1.0/24", ip("10.0.1.1"), &[ip("10.0.1.1"), ip("10.0.1.2"), ip("10.0.1.3"), ip("10.0.1.4")]), Some("10.0.1.5".into()));
-        assert_eq!(alloc("10.0.1.0/24", ip("10.0.1.252"), &[ip("10.0.1.252")]), Some("10.0.1.1".into()));
+        assert_eq!(
+            alloc(
+                "10.0.1.0/24",
+                ip("10.0.1.1"),
+                &[
+                    ip("10.0.1.1"),
+                    ip("10.0.1.2"),
+                    ip("10.0.1.3"),
+                    ip("10.0.1.4")
+                ]
+            ),
+            Some("10.0.1.5".into())
+        );
+        assert_eq!(
+            alloc("10.0.1.0/24", ip("10.0.1.252"), &[ip("10.0.1.252")]),
+            Some("10.0.1.1".into())
+        );
         // /29: .0 network, .5 .6 .7 reserved: usable .1-.4
         let all: Vec<u32> = (1..=4).map(|i| ip(&format!("10.0.2.{i}"))).collect();
         assert_eq!(alloc("10.0.2.0/29", ip("10.0.2.3"), &all), None);
-        assert_eq!(alloc("10.0.2.0/29", ip("10.0.2.3"), &all[..3]), Some("10.0.2.4".into()));
+        assert_eq!(
+            alloc("10.0.2.0/29", ip("10.0.2.3"), &all[..3]),
+            Some("10.0.2.4".into())
+        );
         assert_eq!(usable_count(&"10.0.2.0/29".parse().unwrap()), 4);
     }
 
@@ -137,10 +171,30 @@ mod tests {
         let vpc: Ipv4Net = "10.0.0.0/16".parse().unwrap();
         let sib: Ipv4Net = "10.0.1.0/24".parse().unwrap();
         assert!(validate_vswitch_cidr("10.0.2.0/24", &vpc, &[sib]).is_ok());
-        assert_eq!(validate_vswitch_cidr("10.0.1.128/25", &vpc, &[sib]).unwrap_err().code, "InvalidCidrBlock.Overlapped");
-        assert_eq!(validate_vswitch_cidr("10.1.0.0/24", &vpc, &[]).unwrap_err().code, "InvalidCIDRBlock.Mismatch");
-        assert_eq!(validate_vswitch_cidr("10.0.0.0/30", &vpc, &[]).unwrap_err().code, "InvalidCidrBlock.Malformed");
-        assert_eq!(validate_vswitch_cidr("10.0.0.1/24", &vpc, &[]).unwrap_err().code, "InvalidCidrBlock.Malformed");
+        assert_eq!(
+            validate_vswitch_cidr("10.0.1.128/25", &vpc, &[sib])
+                .unwrap_err()
+                .code,
+            "InvalidCidrBlock.Overlapped"
+        );
+        assert_eq!(
+            validate_vswitch_cidr("10.1.0.0/24", &vpc, &[])
+                .unwrap_err()
+                .code,
+            "InvalidCIDRBlock.Mismatch"
+        );
+        assert_eq!(
+            validate_vswitch_cidr("10.0.0.0/30", &vpc, &[])
+                .unwrap_err()
+                .code,
+            "InvalidCidrBlock.Malformed"
+        );
+        assert_eq!(
+            validate_vswitch_cidr("10.0.0.1/24", &vpc, &[])
+                .unwrap_err()
+                .code,
+            "InvalidCidrBlock.Malformed"
+        );
         assert!(validate_vpc_cidr("127.0.0.0/16").is_err());
         assert!(validate_vpc_cidr("192.168.0.0/16").is_ok());
     }

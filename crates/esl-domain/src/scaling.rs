@@ -100,7 +100,11 @@ pub struct Candidate {
 
 /// Picks `count` candidates to remove: the policies in order, each narrowing the field to its best
 /// matches until one is left; ties end on the instance id so the choice is deterministic.
-pub fn choose_for_removal(mut candidates: Vec<Candidate>, policies: &[RemovalPolicy], count: usize) -> Vec<String> {
+pub fn choose_for_removal(
+    mut candidates: Vec<Candidate>,
+    policies: &[RemovalPolicy],
+    count: usize,
+) -> Vec<String> {
     let mut chosen = Vec::new();
     while chosen.len() < count && !candidates.is_empty() {
         let mut field: Vec<usize> = (0..candidates.len()).collect();
@@ -113,13 +117,26 @@ pub fn choose_for_removal(mut candidates: Vec<Candidate>, policies: &[RemovalPol
                     RemovalPolicy::OldestInstance | RemovalPolicy::CustomPolicy => c.joined_ms,
                     RemovalPolicy::NewestInstance => -c.joined_ms,
                     // Instances without a configuration count as the oldest.
-                    RemovalPolicy::OldestScalingConfiguration => c.config_created_ms.unwrap_or(i64::MIN),
+                    RemovalPolicy::OldestScalingConfiguration => {
+                        c.config_created_ms.unwrap_or(i64::MIN)
+                    }
                 }
             };
-            let best = field.iter().map(|i| key(&candidates[*i])).min().expect("non-empty");
+            let best = field
+                .iter()
+                .map(|i| key(&candidates[*i]))
+                .min()
+                .expect("non-empty");
             field.retain(|i| key(&candidates[*i]) == best);
         }
-        let pick = *field.iter().min_by(|a, b| candidates[**a].instance_id.cmp(&candidates[**b].instance_id)).expect("non-empty");
+        let pick = *field
+            .iter()
+            .min_by(|a, b| {
+                candidates[**a]
+                    .instance_id
+                    .cmp(&candidates[**b].instance_id)
+            })
+            .expect("non-empty");
         chosen.push(candidates.remove(pick).instance_id);
     }
     chosen
@@ -144,12 +161,36 @@ mod tests {
 
     #[test]
     fn removal_policies_pick_the_documented_instance() {
-        let c = |id: &str, joined: i64, cfg: Option<i64>| Candidate { instance_id: id.into(), joined_ms: joined, config_created_ms: cfg };
-        let all = vec![c("i-a", 10, Some(5)), c("i-b", 20, Some(1)), c("i-c", 30, Some(1))];
+        let c = |id: &str, joined: i64, cfg: Option<i64>| Candidate {
+            instance_id: id.into(),
+            joined_ms: joined,
+            config_created_ms: cfg,
+        };
+        let all = vec![
+            c("i-a", 10, Some(5)),
+            c("i-b", 20, Some(1)),
+            c("i-c", 30, Some(1)),
+        ];
         use RemovalPolicy::*;
-        assert_eq!(choose_for_removal(all.clone(), &[OldestScalingConfiguration, OldestInstance], 1), vec!["i-b"]);
-        assert_eq!(choose_for_removal(all.clone(), &[OldestInstance], 2), vec!["i-a", "i-b"]);
-        assert_eq!(choose_for_removal(all.clone(), &[NewestInstance], 1), vec!["i-c"]);
-        assert_eq!(choose_for_removal(all, &[OldestScalingConfiguration, NewestInstance], 1), vec!["i-c"]);
+        assert_eq!(
+            choose_for_removal(
+                all.clone(),
+                &[OldestScalingConfiguration, OldestInstance],
+                1
+            ),
+            vec!["i-b"]
+        );
+        assert_eq!(
+            choose_for_removal(all.clone(), &[OldestInstance], 2),
+            vec!["i-a", "i-b"]
+        );
+        assert_eq!(
+            choose_for_removal(all.clone(), &[NewestInstance], 1),
+            vec!["i-c"]
+        );
+        assert_eq!(
+            choose_for_removal(all, &[OldestScalingConfiguration, NewestInstance], 1),
+            vec!["i-c"]
+        );
     }
 }

@@ -22,7 +22,11 @@ pub struct IpGroup {
 
 impl IpGroup {
     pub fn new(name: &str, entries: Vec<String>) -> Self {
-        IpGroup { name: name.to_string(), attribute: String::new(), entries }
+        IpGroup {
+            name: name.to_string(),
+            attribute: String::new(),
+            entries,
+        }
     }
 }
 
@@ -56,8 +60,16 @@ pub fn valid_entry(entry: &str) -> bool {
     };
     let octets: Vec<&str> = addr.split('.').collect();
     let addr_ok = octets.len() == 4
-        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255));
-    let mask_ok = mask.is_none_or(|m| m.bytes().all(|b| b.is_ascii_digit()) && m.parse::<u8>().is_ok_and(|n| (1..=32).contains(&n)));
+        && octets.iter().all(|o| {
+            !o.is_empty()
+                && o.len() <= 3
+                && o.bytes().all(|b| b.is_ascii_digit())
+                && o.parse::<u16>().is_ok_and(|n| n <= 255)
+        });
+    let mask_ok = mask.is_none_or(|m| {
+        m.bytes().all(|b| b.is_ascii_digit())
+            && m.parse::<u8>().is_ok_and(|n| (1..=32).contains(&n))
+    });
     addr_ok && mask_ok && !(addr == "0.0.0.0" && mask.is_none())
 }
 
@@ -82,7 +94,9 @@ pub fn valid_group_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     (2..=32).contains(&bytes.len())
         && bytes[0].is_ascii_lowercase()
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
         && bytes[bytes.len() - 1] != b'_'
 }
 
@@ -160,7 +174,11 @@ pub fn add_to_group(groups: &mut Vec<IpGroup>, group: &str, ips: &[String]) -> u
 
 /// How many of `ips` are not yet in `group`.
 pub fn missing_from_group(groups: &[IpGroup], group: &str, ips: &[String]) -> usize {
-    let existing = groups.iter().find(|g| g.name == group).map(|g| g.entries.as_slice()).unwrap_or(&[]);
+    let existing = groups
+        .iter()
+        .find(|g| g.name == group)
+        .map(|g| g.entries.as_slice())
+        .unwrap_or(&[]);
     let mut seen: Vec<&String> = Vec::new();
     ips.iter()
         .filter(|ip| {
@@ -202,27 +220,93 @@ mod tests {
         assert!(!valid_entry("10.0.0.1/33"));
         assert!(!valid_entry(" 10.0.0.1"));
         assert!(!valid_entry(""));
-        assert_eq!(parse_entries("1.1.1.1,2.2.2.2").unwrap(), s(&["1.1.1.1", "2.2.2.2"]));
-        assert_eq!(parse_entries("1.1.1.1,1.1.1.1").unwrap_err().code, "InvalidSecurityIPList.Duplicate");
-        assert_eq!(parse_entries("1.1.1.1, 2.2.2.2").unwrap_err().code, "SecurityIPList.Format");
+        assert_eq!(
+            parse_entries("1.1.1.1,2.2.2.2").unwrap(),
+            s(&["1.1.1.1", "2.2.2.2"])
+        );
+        assert_eq!(
+            parse_entries("1.1.1.1,1.1.1.1").unwrap_err().code,
+            "InvalidSecurityIPList.Duplicate"
+        );
+        assert_eq!(
+            parse_entries("1.1.1.1, 2.2.2.2").unwrap_err().code,
+            "SecurityIPList.Format"
+        );
     }
 
     #[test]
     fn modes() {
         let mut groups = vec![IpGroup::new(DEFAULT_GROUP, s(&[LOCALHOST]))];
-        modify(&mut groups, "default", None, ModifyMode::Append, &s(&["10.0.0.1", LOCALHOST]), 1000).unwrap();
+        modify(
+            &mut groups,
+            "default",
+            None,
+            ModifyMode::Append,
+            &s(&["10.0.0.1", LOCALHOST]),
+            1000,
+        )
+        .unwrap();
         assert_eq!(groups[0].entries, s(&[LOCALHOST, "10.0.0.1"]));
-        modify(&mut groups, "app", None, ModifyMode::Cover, &s(&["10.0.0.2"]), 1000).unwrap();
+        modify(
+            &mut groups,
+            "app",
+            None,
+            ModifyMode::Cover,
+            &s(&["10.0.0.2"]),
+            1000,
+        )
+        .unwrap();
         assert_eq!(groups[1], IpGroup::new("app", s(&["10.0.0.2"])));
-        modify(&mut groups, "app", None, ModifyMode::Delete, &s(&["10.0.0.2"]), 1000).unwrap();
+        modify(
+            &mut groups,
+            "app",
+            None,
+            ModifyMode::Delete,
+            &s(&["10.0.0.2"]),
+            1000,
+        )
+        .unwrap();
         assert_eq!(groups.len(), 1);
-        assert_eq!(modify(&mut groups, "nope", None, ModifyMode::Delete, &s(&["1.1.1.1"]), 1000).unwrap_err().code, "InvalidDBInstanceIPArrayName.NotFound");
-        let err = modify(&mut groups, "big", None, ModifyMode::Cover, &s(&["1.1.1.1", "1.1.1.2"]), 3).unwrap_err();
+        assert_eq!(
+            modify(
+                &mut groups,
+                "nope",
+                None,
+                ModifyMode::Delete,
+                &s(&["1.1.1.1"]),
+                1000
+            )
+            .unwrap_err()
+            .code,
+            "InvalidDBInstanceIPArrayName.NotFound"
+        );
+        let err = modify(
+            &mut groups,
+            "big",
+            None,
+            ModifyMode::Cover,
+            &s(&["1.1.1.1", "1.1.1.2"]),
+            3,
+        )
+        .unwrap_err();
         assert_eq!(err.code, "InvalidSecurityIPList.QuotaExceeded");
         assert_eq!(groups.len(), 1, "a refused change changes nothing");
-        assert_eq!(missing_from_group(&groups, "default", &s(&["10.0.0.1", "10.0.0.9", "10.0.0.9"])), 1);
-        assert_eq!(add_to_group(&mut groups, "default", &s(&["10.0.0.1", "10.0.0.9"])), 1);
-        assert_eq!(remove_from_group(&mut groups, "default", &s(&["10.0.0.9", "10.0.0.1"])), 2);
+        assert_eq!(
+            missing_from_group(
+                &groups,
+                "default",
+                &s(&["10.0.0.1", "10.0.0.9", "10.0.0.9"])
+            ),
+            1
+        );
+        assert_eq!(
+            add_to_group(&mut groups, "default", &s(&["10.0.0.1", "10.0.0.9"])),
+            1
+        );
+        assert_eq!(
+            remove_from_group(&mut groups, "default", &s(&["10.0.0.9", "10.0.0.1"])),
+            2
+        );
         assert_eq!(groups[0].entries, s(&[LOCALHOST]));
     }
 

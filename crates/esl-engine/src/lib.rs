@@ -25,12 +25,18 @@ pub struct Clock {
 }
 
 fn system_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Clock {
     pub fn new(mode: ClockMode, start_ms: i64) -> Self {
-        Clock { mode, virtual_ms: AtomicI64::new(start_ms) }
+        Clock {
+            mode,
+            virtual_ms: AtomicI64::new(start_ms),
+        }
     }
 
     pub fn mode(&self) -> ClockMode {
@@ -62,7 +68,9 @@ const ID_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 impl IdGen {
     pub fn new(seed: Option<u64>) -> Self {
-        IdGen { rng: Mutex::new(seed.map(fastrand::Rng::with_seed).unwrap_or_default()) }
+        IdGen {
+            rng: Mutex::new(seed.map(fastrand::Rng::with_seed).unwrap_or_default()),
+        }
     }
 
     fn rng(&self) -> std::sync::MutexGuard<'_, fastrand::Rng> {
@@ -72,7 +80,9 @@ impl IdGen {
     /// `<prefix>-bp1` and 17 lowercase alphanumerics, the shape of real Alibaba Cloud ids.
     pub fn id(&self, prefix: &str) -> String {
         let mut rng = self.rng();
-        let tail: String = (0..17).map(|_| ID_CHARS[rng.usize(..ID_CHARS.len())] as char).collect();
+        let tail: String = (0..17)
+            .map(|_| ID_CHARS[rng.usize(..ID_CHARS.len())] as char)
+            .collect();
         format!("{prefix}-bp1{tail}")
     }
 
@@ -83,7 +93,14 @@ impl IdGen {
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         let h: String = b.iter().map(|x| format!("{x:02X}")).collect();
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 
     pub fn digits(&self, n: usize) -> String {
@@ -111,11 +128,13 @@ pub enum EngineError {
     Store(StoreError),
 }
 
-
 impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EngineError::NotVirtual => write!(f, "the clock is real; start with --clock virtual to advance it"),
+            EngineError::NotVirtual => write!(
+                f,
+                "the clock is real; start with --clock virtual to advance it"
+            ),
             EngineError::Store(e) => write!(f, "{e}"),
         }
     }
@@ -145,7 +164,13 @@ pub fn virtual_start(store: &Store) -> Result<i64, StoreError> {
 
 impl Engine {
     pub fn new(store: Store, clock: Arc<Clock>, runner: Arc<dyn JobRunner>) -> Self {
-        Engine { store, clock, runner, wake: tokio::sync::Notify::new(), advancing: tokio::sync::Mutex::new(()) }
+        Engine {
+            store,
+            clock,
+            runner,
+            wake: tokio::sync::Notify::new(),
+            advancing: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// Tells the worker that new work may be due.
@@ -156,34 +181,41 @@ impl Engine {
     /// Runs every job due at or before `now_ms`, each in its own transaction, including jobs that
     /// those jobs schedule for no later than `now_ms`. Returns how many ran.
     pub fn run_due(&self, now_ms: i64) -> Result<usize, StoreError> {
+        /// Why a step did not commit.
+        enum Stop {
+            Store(StoreError),
+            /// The step failed: its changes are rolled back, and the job is dropped (below) so the
+            /// queue moves on instead of retrying it forever.
+            Failed(i64, String),
+        }
+        impl From<StoreError> for Stop {
+            fn from(e: StoreError) -> Self {
+                Stop::Store(e)
+            }
+        }
         let mut ran = 0;
         loop {
-            let runner = &self.runner;
-            let outcome = self.store.transact(|tx| -> Result<Option<(Job, Result<(), String>)>, StoreError> {
-                let Some(job) = tx.next_due_job(now_ms)? else { return Ok(None) };
+            let step = self.store.transact(|tx| -> Result<bool, Stop> {
+                let Some(job) = tx.next_due_job(now_ms)? else {
+                    return Ok(false);
+                };
                 tx.delete_job(job.id)?;
-                let result = runner.run(tx, &job, now_ms.max(job.due_ms));
-                match result {
-                    Ok(()) => Ok(Some((job, Ok(())))),
-                    // A failing step must not roll back into an endless retry: keep it out, say why.
-                    Err(e) => Err(StoreError::Io(std::io::Error::other(format!("job {} ({}) failed: {e}", job.id, job.kind)))),
-                }
-            });
-            match outcome {
-                Ok(None) => return Ok(ran),
-                Ok(Some(_)) => ran += 1,
-                Err(StoreError::Io(e)) => {
-                    tracing::error!("{e}");
-                    // Drop the failed job so the queue moves on.
-                    self.store.transact(|tx| -> Result<(), StoreError> {
-                        if let Some(job) = tx.next_due_job(now_ms)? {
-                            tx.delete_job(job.id)?;
-                        }
-                        Ok(())
+                self.runner
+                    .run(tx, &job, now_ms.max(job.due_ms))
+                    .map_err(|e| {
+                        Stop::Failed(job.id, format!("job {} ({}) failed: {e}", job.id, job.kind))
                     })?;
+                Ok(true)
+            });
+            match step {
+                Ok(false) => return Ok(ran),
+                Ok(true) => ran += 1,
+                Err(Stop::Failed(id, why)) => {
+                    tracing::error!("{why}");
+                    self.store.transact(|tx| tx.delete_job(id))?;
                     ran += 1;
                 }
-                Err(e) => return Err(e),
+                Err(Stop::Store(e)) => return Err(e),
             }
         }
     }
@@ -208,7 +240,8 @@ impl Engine {
                 }
             }
             this.clock.set_virtual(target);
-            this.store.transact(|tx| tx.meta_set(VIRTUAL_NOW_KEY, &target.to_string()))?;
+            this.store
+                .transact(|tx| tx.meta_set(VIRTUAL_NOW_KEY, &target.to_string()))?;
             this.run_due(target)?;
             Ok(target)
         })
@@ -267,7 +300,8 @@ mod tests {
         fn run(&self, tx: &mut dyn Tx, job: &Job, now_ms: i64) -> Result<(), String> {
             self.0.lock().unwrap().push((job.kind.clone(), now_ms));
             if job.kind == "chain" {
-                tx.enqueue(now_ms + 500, "chained", "").map_err(|e| e.to_string())?;
+                tx.enqueue(now_ms + 500, "chained", "")
+                    .map_err(|e| e.to_string())?;
             }
             if job.kind == "bad" {
                 return Err("no".into());
@@ -280,7 +314,11 @@ mod tests {
     async fn advance_runs_each_job_at_its_own_time_including_chained_ones() {
         let store = Store::memory().unwrap();
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
-        let engine = Arc::new(Engine::new(store.clone(), Arc::new(Clock::new(ClockMode::Virtual, 10_000)), rec.clone()));
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            Arc::new(Clock::new(ClockMode::Virtual, 10_000)),
+            rec.clone(),
+        ));
         store
             .transact(|tx| -> Result<(), StoreError> {
                 tx.enqueue(12_000, "chain", "")?;
@@ -293,9 +331,16 @@ mod tests {
         assert_eq!(now, 13_000);
         assert_eq!(
             *rec.0.lock().unwrap(),
-            vec![("bad".to_string(), 11_000), ("chain".to_string(), 12_000), ("chained".to_string(), 12_500)]
+            vec![
+                ("bad".to_string(), 11_000),
+                ("chain".to_string(), 12_000),
+                ("chained".to_string(), 12_500)
+            ]
         );
-        assert_eq!(store.transact(|tx| tx.next_due_time()).unwrap(), Some(99_000));
+        assert_eq!(
+            store.transact(|tx| tx.next_due_time()).unwrap(),
+            Some(99_000)
+        );
         assert_eq!(virtual_start(&store).unwrap(), 13_000);
     }
 }

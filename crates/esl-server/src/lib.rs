@@ -65,15 +65,39 @@ pub fn build(config: &Config) -> anyhow::Result<App> {
         None => Store::memory()?,
     };
     let clock = if config.virtual_clock {
-        Arc::new(Clock::new(ClockMode::Virtual, esl_engine::virtual_start(&store)?))
+        Arc::new(Clock::new(
+            ClockMode::Virtual,
+            esl_engine::virtual_start(&store)?,
+        ))
     } else {
         Arc::new(Clock::new(ClockMode::Real, 0))
     };
     let ids = Arc::new(IdGen::new(config.seed));
-    let cloud = Arc::new(Cloud::new(store.clone(), clock.clone(), ids, config.account_id.clone()));
-    let engine = Arc::new(Engine::new(store, clock, Arc::new(Jobs { cloud: cloud.clone() })));
-    let credentials = HashMap::from([(config.access_key_id.clone(), config.access_key_secret.clone())]);
-    Ok(App { state: Arc::new(AppState { cloud, engine, credentials, nonces: Mutex::new(HashMap::new()) }) })
+    let cloud = Arc::new(Cloud::new(
+        store.clone(),
+        clock.clone(),
+        ids,
+        config.account_id.clone(),
+    ));
+    let engine = Arc::new(Engine::new(
+        store,
+        clock,
+        Arc::new(Jobs {
+            cloud: cloud.clone(),
+        }),
+    ));
+    let credentials = HashMap::from([(
+        config.access_key_id.clone(),
+        config.access_key_secret.clone(),
+    )]);
+    Ok(App {
+        state: Arc::new(AppState {
+            cloud,
+            engine,
+            credentials,
+            nonces: Mutex::new(HashMap::new()),
+        }),
+    })
 }
 
 impl App {
@@ -94,7 +118,9 @@ impl App {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(self.state.engine.clone().work(stop_rx));
-        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await?;
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await?;
         let _ = stop_tx.send(true);
         let _ = worker.await;
         Ok(())
@@ -106,22 +132,41 @@ async fn health() -> impl IntoResponse {
 }
 
 fn time_json(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let now = t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = t
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     serde_json::json!({"Now": now, "NowMs": ms}).to_string()
 }
 
 async fn clock_now(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let mode = if state.engine.clock.mode() == ClockMode::Virtual { "virtual" } else { "real" };
-    let mut v: serde_json::Value = serde_json::from_str(&time_json(state.engine.clock.now_ms())).unwrap_or_default();
+    let mode = if state.engine.clock.mode() == ClockMode::Virtual {
+        "virtual"
+    } else {
+        "real"
+    };
+    let mut v: serde_json::Value =
+        serde_json::from_str(&time_json(state.engine.clock.now_ms())).unwrap_or_default();
     v["Mode"] = mode.into();
     ([("content-type", JSON_CONTENT_TYPE)], v.to_string())
 }
 
-async fn clock_advance(State(state): State<Arc<AppState>>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let seconds = q.get("seconds").and_then(|s| s.parse::<f64>().ok()).filter(|s| *s >= 0.0);
+async fn clock_advance(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let seconds = q
+        .get("seconds")
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s >= 0.0);
     let Some(seconds) = seconds else {
-        return (StatusCode::BAD_REQUEST, [("content-type", JSON_CONTENT_TYPE)], "{\"Code\":\"InvalidParameter\",\"Message\":\"seconds must be a non-negative number\"}").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            [("content-type", JSON_CONTENT_TYPE)],
+            "{\"Code\":\"InvalidParameter\",\"Message\":\"seconds must be a non-negative number\"}",
+        )
+            .into_response();
     };
     match state.engine.advance((seconds * 1000.0) as i64).await {
         Ok(now) => ([("content-type", JSON_CONTENT_TYPE)], time_json(now)).into_response(),
@@ -130,13 +175,23 @@ async fn clock_advance(State(state): State<Arc<AppState>>, Query(q): Query<HashM
                 esl_engine::EngineError::NotVirtual => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            (status, [("content-type", JSON_CONTENT_TYPE)], serde_json::json!({"Code": "ClockNotVirtual", "Message": e.to_string()}).to_string()).into_response()
+            (
+                status,
+                [("content-type", JSON_CONTENT_TYPE)],
+                serde_json::json!({"Code": "ClockNotVirtual", "Message": e.to_string()})
+                    .to_string(),
+            )
+                .into_response()
         }
     }
 }
 
 fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers.get_all(name).iter().filter_map(|v| v.to_str().ok().map(str::to_string)).collect()
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect()
 }
 
 /// Verifies the signature and remembers the nonce (only of a request that verified).
@@ -150,12 +205,22 @@ fn authenticate(
     form: &[(String, String)],
 ) -> Result<(), ApiError> {
     let header = |name: &str| header_values(headers, name);
-    let signed = SignedRequest { method: method.as_str(), path: uri.path(), query, form, header: &header, body };
+    let signed = SignedRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query,
+        form,
+        header: &header,
+        body,
+    };
     let now = state.engine.clock.wall_secs();
     let mut nonces = state.nonces.lock().unwrap_or_else(|p| p.into_inner());
-    let verified = sign::verify(&signed, &|ak| state.credentials.get(ak).cloned(), now, &|nonce| {
-        nonces.get(nonce).is_some_and(|exp| *exp > now)
-    })?;
+    let verified = sign::verify(
+        &signed,
+        &|ak| state.credentials.get(ak).cloned(),
+        now,
+        &|nonce| nonces.get(nonce).is_some_and(|exp| *exp > now),
+    )?;
     if nonces.len() > 100_000 {
         nonces.retain(|_, exp| *exp > now);
     }
@@ -169,10 +234,20 @@ struct Outcome {
     xml: bool,
 }
 
-async fn rpc(State(state): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn rpc(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request_id = state.cloud.ids.uuid();
     let outcome = handle(&state, &request_id, &method, &uri, &headers, &body).await;
-    let content_type = if outcome.xml { XML_CONTENT_TYPE } else { JSON_CONTENT_TYPE };
+    let content_type = if outcome.xml {
+        XML_CONTENT_TYPE
+    } else {
+        JSON_CONTENT_TYPE
+    };
     Response::builder()
         .status(outcome.status)
         .header("content-type", content_type)
@@ -181,26 +256,59 @@ async fn rpc(State(state): State<Arc<AppState>>, method: Method, uri: Uri, heade
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-async fn handle(state: &Arc<AppState>, request_id: &str, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Outcome {
+async fn handle(
+    state: &Arc<AppState>,
+    request_id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Outcome {
     let query = decode_form(uri.query().unwrap_or(""));
-    let is_form = header_values(headers, "content-type").iter().any(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form { decode_form(&String::from_utf8_lossy(body)) } else { Vec::new() };
+    let is_form = header_values(headers, "content-type")
+        .iter()
+        .any(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form {
+        decode_form(&String::from_utf8_lossy(body))
+    } else {
+        Vec::new()
+    };
     let params = Params::from_pairs(query.iter().chain(form.iter()).cloned());
-    let xml = params.str("Format").is_some_and(|f| f.eq_ignore_ascii_case("xml"));
-    let action = params.string("Action").or_else(|| header_values(headers, "x-acs-action").into_iter().next());
-    let version = params.string("Version").or_else(|| header_values(headers, "x-acs-version").into_iter().next());
+    let xml = params
+        .str("Format")
+        .is_some_and(|f| f.eq_ignore_ascii_case("xml"));
+    let action = params
+        .string("Action")
+        .or_else(|| header_values(headers, "x-acs-action").into_iter().next());
+    let version = params
+        .string("Version")
+        .or_else(|| header_values(headers, "x-acs-version").into_iter().next());
     let product = version.as_deref().and_then(Product::from_version);
     let fail = |e: ApiError| {
         let v = render::error_body(&e, request_id, product);
-        Outcome { status: e.status, body: if xml { render::xml("Error", &v) } else { v.to_string() }, xml }
+        Outcome {
+            status: e.status,
+            body: if xml {
+                render::xml("Error", &v)
+            } else {
+                v.to_string()
+            },
+            xml,
+        }
     };
     // The signature first: nothing is looked at on behalf of an unauthenticated caller.
     if let Err(e) = authenticate(state, method, uri, headers, body, &query, &form) {
         return fail(e);
     }
-    let Some(action) = action else { return fail(ApiError::missing_action()) };
-    let Some(version) = version else { return fail(ApiError::missing_version()) };
-    let Some(product) = product else { return fail(ApiError::no_such_version(&version)) };
+    let Some(action) = action else {
+        return fail(ApiError::missing_action());
+    };
+    let Some(version) = version else {
+        return fail(ApiError::missing_version());
+    };
+    let Some(product) = product else {
+        return fail(ApiError::no_such_version(&version));
+    };
     let cloud = state.cloud.clone();
     let act = action.clone();
     let result = tokio::task::spawn_blocking(move || cloud.dispatch(product, &act, &params)).await;
@@ -210,7 +318,11 @@ async fn handle(state: &Arc<AppState>, request_id: &str, method: &Method, uri: &
             let body = render::success_body(request_id, v);
             Outcome {
                 status: 200,
-                body: if xml { render::xml(&format!("{action}Response"), &body) } else { body.to_string() },
+                body: if xml {
+                    render::xml(&format!("{action}Response"), &body)
+                } else {
+                    body.to_string()
+                },
                 xml,
             }
         }

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use esl_server::{build, Config};
 
 #[derive(Parser)]
-#[command(name = "ess-local", version, about = "A local, offline Alibaba Cloud for Auto Scaling and the ApsaraDB databases its instances use")]
+#[command(
+    name = "ess-local",
+    version,
+    about = "A local, offline Alibaba Cloud for Auto Scaling and the ApsaraDB databases its instances use"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,7 +57,10 @@ struct ServeArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ESS_LOCAL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ESS_LOCAL_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -76,10 +83,21 @@ async fn main() -> anyhow::Result<()> {
             println!("account id: {}", config.account_id);
             println!("access key id: {}", config.access_key_id);
             println!("access key secret: {}", config.access_key_secret);
-            println!("clock: {}", if config.virtual_clock { "virtual" } else { "real" });
+            println!(
+                "clock: {}",
+                if config.virtual_clock {
+                    "virtual"
+                } else {
+                    "real"
+                }
+            );
             println!(
                 "store: {}",
-                config.data_dir.as_ref().map(|d| format!("sqlite in {}", d.display())).unwrap_or_else(|| "sqlite in memory".into())
+                config
+                    .data_dir
+                    .as_ref()
+                    .map(|d| format!("sqlite in {}", d.display()))
+                    .unwrap_or_else(|| "sqlite in memory".into())
             );
             use std::io::Write;
             std::io::stdout().flush()?;
@@ -95,7 +113,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -18,7 +18,11 @@ pub enum StoreError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("corrupt document {kind}/{id}: {source}")]
-    Corrupt { kind: String, id: String, source: serde_json::Error },
+    Corrupt {
+        kind: String,
+        id: String,
+        source: serde_json::Error,
+    },
     #[error("encode: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("io: {0}")]
@@ -80,7 +84,10 @@ pub trait Tx {
 
 /// A storage engine: runs a closure inside one transaction, committing when it returns `Ok(true)`.
 pub trait Backend: Send + Sync {
-    fn transact(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>) -> Result<(), StoreError>;
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError>;
 }
 
 /// A resource stored as a document.
@@ -101,9 +108,15 @@ pub trait TxExt: Tx {
     fn load<T: Resource>(&mut self, id: &str) -> Result<Option<T>, StoreError> {
         match self.get_doc(T::KIND, id)? {
             None => Ok(None),
-            Some(doc) => serde_json::from_str(&doc)
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt { kind: T::KIND.into(), id: id.into(), source }),
+            Some(doc) => {
+                serde_json::from_str(&doc)
+                    .map(Some)
+                    .map_err(|source| StoreError::Corrupt {
+                        kind: T::KIND.into(),
+                        id: id.into(),
+                        source,
+                    })
+            }
         }
     }
 
@@ -126,8 +139,11 @@ pub trait TxExt: Tx {
         self.list_docs(T::KIND, filter)?
             .iter()
             .map(|doc| {
-                serde_json::from_str(doc)
-                    .map_err(|source| StoreError::Corrupt { kind: T::KIND.into(), id: String::new(), source })
+                serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
+                    kind: T::KIND.into(),
+                    id: String::new(),
+                    source,
+                })
             })
             .collect()
     }
@@ -147,7 +163,9 @@ pub struct Store {
 
 impl Store {
     pub fn new(backend: impl Backend + 'static) -> Self {
-        Store { backend: std::sync::Arc::new(backend) }
+        Store {
+            backend: std::sync::Arc::new(backend),
+        }
     }
 
     /// An in-memory SQLite store.
@@ -156,7 +174,10 @@ impl Store {
     }
 
     /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back on `Err`.
-    pub fn transact<R, E: From<StoreError>>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>) -> Result<R, E> {
+    pub fn transact<R, E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E> {
         let mut out: Option<Result<R, E>> = None;
         self.backend.transact(&mut |tx| {
             let r = f(tx);

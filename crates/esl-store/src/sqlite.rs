@@ -60,14 +60,25 @@ impl SqliteBackend {
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA)?;
-        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)", [SCHEMA_VERSION])?;
-        Ok(SqliteBackend { conn: Mutex::new(conn) })
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [SCHEMA_VERSION],
+        )?;
+        Ok(SqliteBackend {
+            conn: Mutex::new(conn),
+        })
     }
 }
 
 impl Backend for SqliteBackend {
-    fn transact(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>) -> Result<(), StoreError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut handle = SqliteTx { tx: &tx };
         let commit = f(&mut handle)?;
@@ -87,7 +98,11 @@ struct SqliteTx<'a> {
 fn filter_sql(filter: &Filter<'_>) -> (String, Vec<String>) {
     let mut sql = String::from("kind = ?1");
     let mut args = Vec::new();
-    for (col, val) in [("region", filter.region), ("parent", filter.parent), ("name", filter.name)] {
+    for (col, val) in [
+        ("region", filter.region),
+        ("parent", filter.parent),
+        ("name", filter.name),
+    ] {
         if let Some(v) = val {
             args.push(v.to_string());
             sql.push_str(&format!(" AND {col} = ?{}", args.len() + 1));
@@ -98,7 +113,9 @@ fn filter_sql(filter: &Filter<'_>) -> (String, Vec<String>) {
 
 impl Tx for SqliteTx<'_> {
     fn get_doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let mut stmt = self.tx.prepare_cached("SELECT doc FROM resources WHERE kind = ?1 AND id = ?2")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT doc FROM resources WHERE kind = ?1 AND id = ?2")?;
         Ok(stmt.query_row(params![kind, id], |r| r.get(0)).optional()?)
     }
 
@@ -113,13 +130,17 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn delete_doc(&mut self, kind: &str, id: &str) -> Result<bool, StoreError> {
-        let mut stmt = self.tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")?;
         Ok(stmt.execute(params![kind, id])? > 0)
     }
 
     fn list_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<Vec<String>, StoreError> {
         let (cond, args) = filter_sql(filter);
-        let mut stmt = self.tx.prepare_cached(&format!("SELECT doc FROM resources WHERE {cond} ORDER BY seq"))?;
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT doc FROM resources WHERE {cond} ORDER BY seq"
+        ))?;
         let mut all: Vec<&dyn rusqlite::ToSql> = vec![&kind];
         all.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
         let rows = stmt.query_map(all.as_slice(), |r| r.get::<_, String>(0))?;
@@ -128,39 +149,52 @@ impl Tx for SqliteTx<'_> {
 
     fn count_docs(&mut self, kind: &str, filter: &Filter<'_>) -> Result<u64, StoreError> {
         let (cond, args) = filter_sql(filter);
-        let mut stmt = self.tx.prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {cond}"))?;
+        let mut stmt = self
+            .tx
+            .prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {cond}"))?;
         let mut all: Vec<&dyn rusqlite::ToSql> = vec![&kind];
         all.extend(args.iter().map(|a| a as &dyn rusqlite::ToSql));
         Ok(stmt.query_row(all.as_slice(), |r| r.get::<_, i64>(0))? as u64)
     }
 
     fn claim_ip(&mut self, scope: &str, ip: u32, holder: &str) -> Result<bool, StoreError> {
-        let mut stmt =
-            self.tx.prepare_cached("INSERT OR IGNORE INTO ip_allocations (scope, ip, holder) VALUES (?1, ?2, ?3)")?;
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO ip_allocations (scope, ip, holder) VALUES (?1, ?2, ?3)",
+        )?;
         Ok(stmt.execute(params![scope, ip as i64, holder])? > 0)
     }
 
     fn release_ip(&mut self, scope: &str, ip: u32) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare_cached("DELETE FROM ip_allocations WHERE scope = ?1 AND ip = ?2")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("DELETE FROM ip_allocations WHERE scope = ?1 AND ip = ?2")?;
         stmt.execute(params![scope, ip as i64])?;
         Ok(())
     }
 
     fn held_ips(&mut self, scope: &str, from: u32, limit: u32) -> Result<Vec<u32>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT ip FROM ip_allocations WHERE scope = ?1 AND ip >= ?2 ORDER BY ip LIMIT ?3")?;
-        let rows = stmt.query_map(params![scope, from as i64, limit as i64], |r| r.get::<_, i64>(0))?;
-        Ok(rows.map(|r| r.map(|ip| ip as u32)).collect::<Result<Vec<_>, _>>()?)
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT ip FROM ip_allocations WHERE scope = ?1 AND ip >= ?2 ORDER BY ip LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![scope, from as i64, limit as i64], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(rows
+            .map(|r| r.map(|ip| ip as u32))
+            .collect::<Result<Vec<_>, _>>()?)
     }
 
     fn count_ips(&mut self, scope: &str) -> Result<u64, StoreError> {
-        let mut stmt = self.tx.prepare_cached("SELECT COUNT(*) FROM ip_allocations WHERE scope = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT COUNT(*) FROM ip_allocations WHERE scope = ?1")?;
         Ok(stmt.query_row([scope], |r| r.get::<_, i64>(0))? as u64)
     }
 
     fn enqueue(&mut self, due_ms: i64, kind: &str, payload: &str) -> Result<i64, StoreError> {
-        let mut stmt = self.tx.prepare_cached("INSERT INTO jobs (due_ms, kind, payload) VALUES (?1, ?2, ?3)")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO jobs (due_ms, kind, payload) VALUES (?1, ?2, ?3)")?;
         stmt.execute(params![due_ms, kind, payload])?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -170,7 +204,14 @@ impl Tx for SqliteTx<'_> {
             "SELECT id, due_ms, kind, payload FROM jobs WHERE due_ms <= ?1 ORDER BY due_ms, id LIMIT 1",
         )?;
         Ok(stmt
-            .query_row([now_ms], |r| Ok(Job { id: r.get(0)?, due_ms: r.get(1)?, kind: r.get(2)?, payload: r.get(3)? }))
+            .query_row([now_ms], |r| {
+                Ok(Job {
+                    id: r.get(0)?,
+                    due_ms: r.get(1)?,
+                    kind: r.get(2)?,
+                    payload: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 
@@ -186,7 +227,9 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        let mut stmt = self.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
         Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
     }
 

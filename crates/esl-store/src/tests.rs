@@ -26,16 +26,31 @@ impl Resource for Thing {
 }
 
 fn thing(id: &str, group: Option<&str>, n: u32) -> Thing {
-    Thing { id: id.into(), region: "cn-hangzhou".into(), group: group.map(Into::into), n }
+    Thing {
+        id: id.into(),
+        region: "cn-hangzhou".into(),
+        group: group.map(Into::into),
+        n,
+    }
 }
 
 fn backends() -> Vec<Store> {
-    let dir = std::env::temp_dir().join(format!("esl-store-test-{}-{}", std::process::id(), fastish()));
-    vec![Store::memory().unwrap(), Store::new(SqliteBackend::open_dir(&dir).unwrap())]
+    let dir = std::env::temp_dir().join(format!(
+        "esl-store-test-{}-{}",
+        std::process::id(),
+        fastish()
+    ));
+    vec![
+        Store::memory().unwrap(),
+        Store::new(SqliteBackend::open_dir(&dir).unwrap()),
+    ]
 }
 
 fn fastish() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 #[test]
@@ -54,14 +69,26 @@ fn documents_round_trip_in_creation_order_and_filter() {
             .transact(|tx| -> Result<_, StoreError> {
                 Ok((
                     tx.list::<Thing>(&Filter::default())?,
-                    tx.list::<Thing>(&Filter { parent: Some("g1"), ..Default::default() })?,
+                    tx.list::<Thing>(&Filter {
+                        parent: Some("g1"),
+                        ..Default::default()
+                    })?,
                     tx.load::<Thing>("a")?,
-                    tx.count::<Thing>(&Filter { region: Some("cn-hangzhou"), ..Default::default() })?,
+                    tx.count::<Thing>(&Filter {
+                        region: Some("cn-hangzhou"),
+                        ..Default::default()
+                    })?,
                 ))
             })
             .unwrap();
-        assert_eq!(all.iter().map(|t| (t.id.as_str(), t.n)).collect::<Vec<_>>(), vec![("b", 4), ("a", 2), ("c", 3)]);
-        assert_eq!(g1.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), vec!["b", "c"]);
+        assert_eq!(
+            all.iter().map(|t| (t.id.as_str(), t.n)).collect::<Vec<_>>(),
+            vec![("b", 4), ("a", 2), ("c", 3)]
+        );
+        assert_eq!(
+            g1.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            vec!["b", "c"]
+        );
         assert_eq!(one, Some(thing("a", Some("g2"), 2)));
         assert_eq!(count, 3);
     }
@@ -79,7 +106,11 @@ fn a_failed_transaction_changes_nothing() {
         assert!(r.is_err());
         let (doc, job, ips) = store
             .transact(|tx| -> Result<_, StoreError> {
-                Ok((tx.load::<Thing>("x")?, tx.next_due_time()?, tx.count_ips("vsw")?))
+                Ok((
+                    tx.load::<Thing>("x")?,
+                    tx.next_due_time()?,
+                    tx.count_ips("vsw")?,
+                ))
             })
             .unwrap();
         assert_eq!((doc, job, ips), (None, None, 0));
@@ -108,7 +139,10 @@ fn ips_are_held_once_and_jobs_come_due_in_order() {
                 assert_eq!(tx.next_due_job(150)?.map(|j| j.id), Some(tie));
                 tx.delete_job(tie)?;
                 assert_eq!(tx.next_due_job(150)?, None);
-                assert_eq!(tx.next_due_job(200)?.map(|j| (j.id, j.kind)), Some((late, "b".to_string())));
+                assert_eq!(
+                    tx.next_due_job(200)?.map(|j| (j.id, j.kind)),
+                    Some((late, "b".to_string()))
+                );
                 tx.meta_set("k", "v1")?;
                 tx.meta_set("k", "v2")?;
                 assert_eq!(tx.meta_get("k")?, Some("v2".into()));
@@ -120,13 +154,21 @@ fn ips_are_held_once_and_jobs_come_due_in_order() {
 
 #[test]
 fn a_data_dir_survives_reopening() {
-    let dir = std::env::temp_dir().join(format!("esl-store-reopen-{}-{}", std::process::id(), fastish()));
+    let dir = std::env::temp_dir().join(format!(
+        "esl-store-reopen-{}-{}",
+        std::process::id(),
+        fastish()
+    ));
     {
         let store = Store::new(SqliteBackend::open_dir(&dir).unwrap());
-        store.transact(|tx| -> Result<(), StoreError> { tx.save(&thing("kept", None, 9)) }).unwrap();
+        store
+            .transact(|tx| -> Result<(), StoreError> { tx.save(&thing("kept", None, 9)) })
+            .unwrap();
     }
     let store = Store::new(SqliteBackend::open_dir(&dir).unwrap());
-    let got = store.transact(|tx| -> Result<_, StoreError> { tx.load::<Thing>("kept") }).unwrap();
+    let got = store
+        .transact(|tx| -> Result<_, StoreError> { tx.load::<Thing>("kept") })
+        .unwrap();
     assert_eq!(got, Some(thing("kept", None, 9)));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -11,8 +11,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into() }
+    pub fn new(
+        status: u16,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     pub fn missing_parameter(name: &str) -> Self {
@@ -24,11 +32,19 @@ impl ApiError {
     }
 
     pub fn invalid_parameter(name: &str) -> Self {
-        Self::new(400, "InvalidParameter", format!("The specified value of parameter \"{name}\" is not valid."))
+        Self::new(
+            400,
+            "InvalidParameter",
+            format!("The specified value of parameter \"{name}\" is not valid."),
+        )
     }
 
     pub fn action_not_found() -> Self {
-        Self::new(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+        Self::new(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        )
     }
 
     pub fn unsupported_operation(action: &str) -> Self {
@@ -40,11 +56,19 @@ impl ApiError {
     }
 
     pub fn no_such_version(version: &str) -> Self {
-        Self::new(400, "NoSuchVersion", format!("The specified version \"{version}\" does not exist."))
+        Self::new(
+            400,
+            "NoSuchVersion",
+            format!("The specified version \"{version}\" does not exist."),
+        )
     }
 
     pub fn missing_version() -> Self {
-        Self::new(400, "MissingVersion", "Version is mandatory for this action.")
+        Self::new(
+            400,
+            "MissingVersion",
+            "Version is mandatory for this action.",
+        )
     }
 
     pub fn missing_action() -> Self {
@@ -52,7 +76,11 @@ impl ApiError {
     }
 
     pub fn access_key_not_found() -> Self {
-        Self::new(400, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        Self::new(
+            400,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )
     }
 
     pub fn signature_mismatch(string_to_sign: &str) -> Self {
@@ -63,24 +91,36 @@ impl ApiError {
         )
     }
 
-    pub fn timestamp_expired(ts: &str) -> Self {
+    pub fn timestamp_expired() -> Self {
         Self::new(
             400,
             "InvalidTimeStamp.Expired",
-            format!("Specified time stamp or date value is expired. The request time is {ts}."),
+            "Specified time stamp or date value is expired.",
         )
     }
 
     pub fn timestamp_format(name: &str) -> Self {
-        Self::new(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value \"{name}\" is not well formatted."))
+        Self::new(
+            400,
+            "InvalidTimeStamp.Format",
+            format!("Specified time stamp or date value \"{name}\" is not well formatted."),
+        )
     }
 
     pub fn nonce_used() -> Self {
-        Self::new(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+        Self::new(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        )
     }
 
     pub fn missing_signature() -> Self {
-        Self::new(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        Self::new(
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
+        )
     }
 
     pub fn internal() -> Self {

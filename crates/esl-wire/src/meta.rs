@@ -43,7 +43,10 @@ impl Product {
     /// Every product here has its own API version string, so the version alone routes a request
     /// (ECS 2014-05-26 and VPC 2016-04-28 both have CreateVpc).
     pub fn from_version(version: &str) -> Option<Product> {
-        ALL_PRODUCTS.iter().copied().find(|p| p.version() == version)
+        ALL_PRODUCTS
+            .iter()
+            .copied()
+            .find(|p| p.version() == version)
     }
 
     pub fn version(self) -> &'static str {
@@ -111,20 +114,34 @@ impl Product {
     }
 
     fn index(self) -> usize {
-        ALL_PRODUCTS.iter().position(|p| *p == self).expect("listed")
+        ALL_PRODUCTS
+            .iter()
+            .position(|p| *p == self)
+            .expect("listed")
     }
 
     fn metadata(self) -> &'static ProductMeta {
         static CELLS: [OnceLock<ProductMeta>; 11] = [const { OnceLock::new() }; 11];
         CELLS[self.index()].get_or_init(|| {
-            let raw: RawDoc = serde_json::from_str(self.source()).expect("vendored api-meta parses");
+            let raw: RawDoc =
+                serde_json::from_str(self.source()).expect("vendored api-meta parses");
             ProductMeta {
                 actions: raw
                     .apis
                     .into_iter()
                     .map(|(name, api)| {
-                        let response = api.responses.get("200").map(|r| r.schema.clone()).unwrap_or_default();
-                        (name, ActionMeta { parameters: api.parameters, response })
+                        let response = api
+                            .responses
+                            .get("200")
+                            .map(|r| r.schema.clone())
+                            .unwrap_or_default();
+                        (
+                            name,
+                            ActionMeta {
+                                parameters: api.parameters,
+                                response,
+                            },
+                        )
                     })
                     .collect(),
             }
@@ -219,9 +236,15 @@ impl ActionMeta {
             let s = &p.schema;
             match p.style.as_deref() {
                 Some("repeatList") => {
-                    let is_object = s.items.as_ref().is_some_and(|i| i.ty.as_deref() == Some("object"));
-                    let count =
-                        if is_object { params.objects(&p.name).len() } else { params.list(&p.name).len() };
+                    let is_object = s
+                        .items
+                        .as_ref()
+                        .is_some_and(|i| i.ty.as_deref() == Some("object"));
+                    let count = if is_object {
+                        params.objects(&p.name).len()
+                    } else {
+                        params.list(&p.name).len()
+                    };
                     if s.required && count == 0 {
                         return Err(ApiError::missing_parameter(&p.name));
                     }
@@ -262,10 +285,18 @@ fn check_scalar(name: &str, v: &str, s: &Schema) -> Result<(), ApiError> {
             if s.ty.as_deref() == Some("integer") && v.trim().parse::<i64>().is_err() {
                 return Err(invalid());
             }
-            if s.minimum.as_ref().and_then(number).is_some_and(|min| n < min) {
+            if s.minimum
+                .as_ref()
+                .and_then(number)
+                .is_some_and(|min| n < min)
+            {
                 return Err(invalid());
             }
-            if s.maximum.as_ref().and_then(number).is_some_and(|max| n > max) {
+            if s.maximum
+                .as_ref()
+                .and_then(number)
+                .is_some_and(|max| n > max)
+            {
                 return Err(invalid());
             }
         }
@@ -277,7 +308,7 @@ fn check_scalar(name: &str, v: &str, s: &Schema) -> Result<(), ApiError> {
     if !s.enum_values.is_empty()
         && !s.enum_values.iter().any(|e| match e {
             serde_json::Value::String(e) => e == v,
-            other => other.to_string() == v,
+            other => v.parse::<serde_json::Value>().ok().as_ref() == Some(other),
         })
     {
         return Err(invalid());
@@ -316,7 +347,14 @@ mod tests {
         }
         assert_eq!(meta.validate(&p).unwrap_err().code, "InvalidParameter");
         let meta = Product::Ess2022.action("CreateScalingGroup").unwrap();
-        let p = Params::from_pairs([("RegionId", "cn-hangzhou"), ("MinSize", "x"), ("MaxSize", "1")]);
-        assert_eq!(meta.validate(&p).unwrap_err(), ApiError::invalid_parameter("MinSize"));
+        let p = Params::from_pairs([
+            ("RegionId", "cn-hangzhou"),
+            ("MinSize", "x"),
+            ("MaxSize", "1"),
+        ]);
+        assert_eq!(
+            meta.validate(&p).unwrap_err(),
+            ApiError::invalid_parameter("MinSize")
+        );
     }
 }

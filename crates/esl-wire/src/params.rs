@@ -37,7 +37,12 @@ impl Params {
         K: Into<String>,
         V: Into<String>,
     {
-        Params { map: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Params {
+            map: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
@@ -75,27 +80,38 @@ impl Params {
     }
 
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.str(name).ok_or_else(|| ApiError::missing_parameter(name))
+        self.str(name)
+            .ok_or_else(|| ApiError::missing_parameter(name))
     }
 
     pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
         match self.str(name) {
             None => Ok(None),
-            Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| ApiError::invalid_parameter(name)),
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_parameter(name)),
         }
     }
 
     pub fn float(&self, name: &str) -> Result<Option<f64>, ApiError> {
         match self.str(name) {
             None => Ok(None),
-            Some(v) => v.trim().parse::<f64>().map(Some).map_err(|_| ApiError::invalid_parameter(name)),
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_parameter(name)),
         }
     }
 
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.str(name) {
             None => Ok(None),
-            Some(v) => parse_bool(v).map(Some).ok_or_else(|| ApiError::invalid_parameter(name)),
+            Some(v) => parse_bool(v)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid_parameter(name)),
         }
     }
 
@@ -107,11 +123,20 @@ impl Params {
                 .map
                 .range(prefix.clone()..)
                 .take_while(|(k, _)| k.starts_with(&prefix))
-                .filter_map(|(k, v)| k[prefix.len()..].parse::<u32>().ok().map(|n| (n, v.as_str())))
+                .filter_map(|(k, v)| {
+                    k[prefix.len()..]
+                        .parse::<u32>()
+                        .ok()
+                        .map(|n| (n, v.as_str()))
+                })
                 .collect();
             if !items.is_empty() {
                 items.sort_by_key(|(n, _)| *n);
-                return items.into_iter().map(|(_, v)| v.to_string()).filter(|v| !v.is_empty()).collect();
+                return items
+                    .into_iter()
+                    .map(|(_, v)| v.to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect();
             }
         }
         Vec::new()
@@ -123,7 +148,11 @@ impl Params {
         for candidate in [name.to_string(), alternate_list_name(name)] {
             let prefix = format!("{candidate}.");
             let mut items: BTreeMap<u32, Params> = BTreeMap::new();
-            for (k, v) in self.map.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+            for (k, v) in self
+                .map
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+            {
                 let rest = &k[prefix.len()..];
                 if let Some((n, field)) = rest.split_once('.') {
                     if let Ok(n) = n.parse::<u32>() {
@@ -169,10 +198,15 @@ impl Params {
 
     /// Whether any parameter of a list (either spelling) or object is present.
     pub fn has_prefix(&self, name: &str) -> bool {
-        [name.to_string(), alternate_list_name(name)].iter().any(|candidate| {
-            let prefix = format!("{candidate}.");
-            self.map.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
-        })
+        [name.to_string(), alternate_list_name(name)]
+            .iter()
+            .any(|candidate| {
+                let prefix = format!("{candidate}.");
+                self.map
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|(k, _)| k.starts_with(&prefix))
+            })
     }
 }
 
@@ -188,7 +222,9 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 
 /// Decodes `application/x-www-form-urlencoded` text (a query string or a form body): `+` is a space.
 pub fn decode_form(text: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(text.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -201,7 +237,11 @@ mod tests {
 
     #[test]
     fn lists_accept_both_spellings_in_numeric_order() {
-        let params = p(&[("DBInstance.2", "rm-b"), ("DBInstance.10", "rm-c"), ("DBInstance.1", "rm-a")]);
+        let params = p(&[
+            ("DBInstance.2", "rm-b"),
+            ("DBInstance.10", "rm-c"),
+            ("DBInstance.1", "rm-a"),
+        ]);
         assert_eq!(params.list("DBInstances"), vec!["rm-a", "rm-b", "rm-c"]);
         assert_eq!(params.list("DBInstance"), vec!["rm-a", "rm-b", "rm-c"]);
         let params = p(&[("RemovalPolicies.1", "OldestInstance")]);
@@ -233,7 +273,13 @@ mod tests {
 
     #[test]
     fn typed_values() {
-        let params = p(&[("A", "True"), ("B", "false"), ("C", "12"), ("D", "x"), ("E", "")]);
+        let params = p(&[
+            ("A", "True"),
+            ("B", "false"),
+            ("C", "12"),
+            ("D", "x"),
+            ("E", ""),
+        ]);
         assert_eq!(params.bool("A"), Ok(Some(true)));
         assert_eq!(params.bool("B"), Ok(Some(false)));
         assert_eq!(params.int("C"), Ok(Some(12)));
@@ -245,12 +291,21 @@ mod tests {
     #[test]
     fn json_lists() {
         let params = p(&[("DBInstanceIds", "[\"rm-1\",\"rm-2\"]"), ("Bad", "[1]")]);
-        assert_eq!(params.json_string_list("DBInstanceIds"), Ok(Some(vec!["rm-1".into(), "rm-2".into()])));
-        assert_eq!(params.json_string_list("Bad").unwrap_err().code, "InvalidParameter");
+        assert_eq!(
+            params.json_string_list("DBInstanceIds"),
+            Ok(Some(vec!["rm-1".into(), "rm-2".into()]))
+        );
+        assert_eq!(
+            params.json_string_list("Bad").unwrap_err().code,
+            "InvalidParameter"
+        );
     }
 
     #[test]
     fn form_decoding_turns_plus_into_space() {
-        assert_eq!(decode_form("a=b+c&d=%2B"), vec![("a".into(), "b c".into()), ("d".into(), "+".into())]);
+        assert_eq!(
+            decode_form("a=b+c&d=%2B"),
+            vec![("a".into(), "b c".into()), ("d".into(), "+".into())]
+        );
     }
 }

@@ -23,7 +23,9 @@ pub fn success_body(request_id: &str, body: Value) -> Value {
 }
 
 pub fn error_body(err: &ApiError, request_id: &str, product: Option<Product>) -> Value {
-    let (host, code) = product.map(|p| (p.host_id(), p.code())).unwrap_or(("ess.aliyuncs.com", "Ess"));
+    let (host, code) = product
+        .map(|p| (p.host_id(), p.code()))
+        .unwrap_or(("ess.aliyuncs.com", "Ess"));
     let mut out = Map::new();
     out.insert("RequestId".into(), Value::String(request_id.to_string()));
     out.insert("HostId".into(), Value::String(host.to_string()));
@@ -101,7 +103,11 @@ mod tests {
 
     #[test]
     fn error_envelope_has_the_five_fields() {
-        let e = ApiError::new(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.");
+        let e = ApiError::new(
+            404,
+            "InvalidScalingGroupId.NotFound",
+            "The specified scaling group does not exist.",
+        );
         assert_eq!(
             error_body(&e, "R-1", Some(Product::Ess2022)),
             json!({"RequestId": "R-1", "HostId": "ess.aliyuncs.com", "Code": "InvalidScalingGroupId.NotFound",

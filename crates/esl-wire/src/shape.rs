@@ -34,7 +34,8 @@ pub fn conform(value: &mut Value, schema: &Schema, wraps_lists: bool) {
             }
         }
         Some("array") => {
-            if let (Value::Array(items), Some(item_schema)) = (&mut *value, schema.items.as_deref()) {
+            if let (Value::Array(items), Some(item_schema)) = (&mut *value, schema.items.as_deref())
+            {
                 for item in items {
                     conform(item, item_schema, wraps_lists);
                 }
@@ -126,8 +127,14 @@ mod tests {
               "DBInstances": [{"DBInstanceId": "rm-1", "Type": "RDS", "SecurityGroupIds": []}]}]
         });
         let old = shaped(Product::Ess2014, "DescribeScalingGroups", canonical.clone());
-        assert_eq!(old["ScalingGroups"]["ScalingGroup"][0]["DBInstanceIds"], json!({"DBInstanceId": ["rm-1"]}));
-        assert_eq!(old["ScalingGroups"]["ScalingGroup"][0]["VSwitchIds"], json!({"VSwitchId": ["vsw-1"]}));
+        assert_eq!(
+            old["ScalingGroups"]["ScalingGroup"][0]["DBInstanceIds"],
+            json!({"DBInstanceId": ["rm-1"]})
+        );
+        assert_eq!(
+            old["ScalingGroups"]["ScalingGroup"][0]["VSwitchIds"],
+            json!({"VSwitchId": ["vsw-1"]})
+        );
         assert_eq!(
             old["ScalingGroups"]["ScalingGroup"][0]["DBInstances"],
             json!({"DBInstance": [{"DBInstanceId": "rm-1", "Type": "RDS", "SecurityGroupIds": {"SecurityGroupId": []}}]})
@@ -143,6 +150,33 @@ mod tests {
             "DescribeScalingActivities",
             json!({"ScalingActivities": [{"TotalCapacity": 2, "AttachedCapacity": 0, "Progress": 100}]}),
         );
-        assert_eq!(v["ScalingActivities"][0], json!({"TotalCapacity": "2", "AttachedCapacity": "0", "Progress": 100}));
+        assert_eq!(
+            v["ScalingActivities"][0],
+            json!({"TotalCapacity": "2", "AttachedCapacity": "0", "Progress": 100})
+        );
+    }
+}
+
+/// Removes null fields everywhere: the real services omit a field that has no value.
+pub fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            for v in map.values_mut() {
+                drop_nulls(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod null_tests {
+    #[test]
+    fn nulls_are_omitted() {
+        let mut v = serde_json::json!({"a": null, "b": [{"c": null, "d": 1}]});
+        super::drop_nulls(&mut v);
+        assert_eq!(v, serde_json::json!({"b": [{"d": 1}]}));
     }
 }

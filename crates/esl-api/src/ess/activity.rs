@@ -4,8 +4,8 @@
 //! bounds and desired capacity.
 
 use esl_domain::model::{
-    ActivityKind, ActivityStatus, CreationType, EcsInstance, EcsStatus, GroupState, LifecycleState, ScalingActivity,
-    ScalingConfiguration, ScalingGroup, ScalingInstance, VSwitch,
+    ActivityKind, ActivityStatus, CreationType, EcsInstance, EcsStatus, GroupState, LifecycleState,
+    ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingInstance, VSwitch,
 };
 use esl_domain::scaling::{self, Candidate, RemovalPolicy};
 use esl_domain::{fault, net, Fault};
@@ -29,7 +29,10 @@ pub struct Trigger {
 pub const ACTIVITY_DONE: &str = "ess.activity.done";
 
 pub fn group_instances(tx: &mut dyn Tx, group_id: &str) -> Result<Vec<ScalingInstance>> {
-    Ok(tx.list::<ScalingInstance>(&Filter { parent: Some(group_id), ..Default::default() })?)
+    Ok(tx.list::<ScalingInstance>(&Filter {
+        parent: Some(group_id),
+        ..Default::default()
+    })?)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -59,21 +62,30 @@ fn classic_vswitch(region: &str) -> VSwitch {
 
 fn group_vswitches(tx: &mut dyn Tx, group: &ScalingGroup) -> Result<Vec<VSwitch>> {
     if group.vswitch_ids.is_empty() {
-        let stored = tx.meta_get(&format!("classic_cursor/{}", group.region))?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let stored = tx
+            .meta_get(&format!("classic_cursor/{}", group.region))?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
         let mut v = classic_vswitch(&group.region);
         v.ip_cursor = stored;
         return Ok(vec![v]);
     }
     let mut out = Vec::new();
     for id in &group.vswitch_ids {
-        out.push(tx.load::<VSwitch>(id)?.ok_or_else(fault::ess_vswitch_not_found)?);
+        out.push(
+            tx.load::<VSwitch>(id)?
+                .ok_or_else(fault::ess_vswitch_not_found)?,
+        );
     }
     Ok(out)
 }
 
 fn save_vswitch(tx: &mut dyn Tx, v: &VSwitch) -> Result<()> {
     if v.vpc_id.is_empty() {
-        tx.meta_set(&format!("classic_cursor/{}", v.region), &v.ip_cursor.to_string())?;
+        tx.meta_set(
+            &format!("classic_cursor/{}", v.region),
+            &v.ip_cursor.to_string(),
+        )?;
     } else {
         tx.save(v)?;
     }
@@ -81,8 +93,13 @@ fn save_vswitch(tx: &mut dyn Tx, v: &VSwitch) -> Result<()> {
 }
 
 fn active_config(tx: &mut dyn Tx, group: &ScalingGroup) -> Result<ScalingConfiguration> {
-    let id = group.active_config_id.as_deref().ok_or_else(fault::missing_active_config)?;
-    Ok(tx.load::<ScalingConfiguration>(id)?.ok_or_else(fault::missing_active_config)?)
+    let id = group
+        .active_config_id
+        .as_deref()
+        .ok_or_else(fault::missing_active_config)?;
+    Ok(tx
+        .load::<ScalingConfiguration>(id)?
+        .ok_or_else(fault::missing_active_config)?)
 }
 
 /// Checks, without changing anything, that `count` instances can be added now.
@@ -103,8 +120,14 @@ pub fn preflight_scale_out(tx: &mut dyn Tx, group: &ScalingGroup, count: usize) 
 fn check_whitelists(tx: &mut dyn Tx, group: &ScalingGroup, new_ips: usize) -> Result<()> {
     use esl_domain::model::{AttachMode, DbKind, DbStatus, RdsInstance};
     use esl_domain::whitelist::{total_entries, MAX_ENTRIES};
-    for a in group.db_instances.iter().filter(|a| a.mode == AttachMode::SecurityIp && a.kind == DbKind::Rds) {
-        let db = tx.load::<RdsInstance>(&a.db_id)?.ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
+    for a in group
+        .db_instances
+        .iter()
+        .filter(|a| a.mode == AttachMode::SecurityIp && a.kind == DbKind::Rds)
+    {
+        let db = tx
+            .load::<RdsInstance>(&a.db_id)?
+            .ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
         if db.status != DbStatus::Running {
             return Err(fault::ess_db_status(&db.id).into());
         }
@@ -117,7 +140,13 @@ fn check_whitelists(tx: &mut dyn Tx, group: &ScalingGroup, new_ips: usize) -> Re
 
 /// Starts adding `count` instances: they exist as Pending with private IPs, already in every
 /// associated RDS whitelist, when this returns; the activity ends when its job comes due.
-pub fn start_scale_out(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup, count: usize, trigger: Trigger) -> Result<String> {
+pub fn start_scale_out(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    count: usize,
+    trigger: Trigger,
+) -> Result<String> {
     let config = active_config(tx, group)?;
     let mut vswitches = group_vswitches(tx, group)?;
     let activity_id = ctx.id("asa");
@@ -128,7 +157,10 @@ pub fn start_scale_out(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup,
     if balance {
         for inst in group_instances(tx, &group.id)? {
             if let Some(ecs) = tx.load::<EcsInstance>(&inst.id)? {
-                if let Some(i) = vswitches.iter().position(|v| Some(&v.id) == ecs.vswitch_id.as_ref()) {
+                if let Some(i) = vswitches
+                    .iter()
+                    .position(|v| Some(&v.id) == ecs.vswitch_id.as_ref())
+                {
                     per_vsw[i] += 1;
                 }
             }
@@ -155,12 +187,21 @@ pub fn start_scale_out(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup,
         per_vsw[i] += 1;
         let vsw = &vswitches[i];
         let classic = vsw.vpc_id.is_empty();
-        let instance_type = config.instance_type.clone().or_else(|| config.instance_types.first().cloned()).unwrap_or_default();
+        let instance_type = config
+            .instance_type
+            .clone()
+            .or_else(|| config.instance_types.first().cloned())
+            .unwrap_or_default();
         let mut sgs = config.security_group_ids.clone();
         if let Some(sg) = &config.security_group_id {
             sgs.insert(0, sg.clone());
         }
-        let name = config.echo.get("InstanceName").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| instance_id.clone());
+        let name = config
+            .echo
+            .get("InstanceName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| instance_id.clone());
         tx.save(&EcsInstance {
             id: instance_id.clone(),
             region: group.region.clone(),
@@ -200,17 +241,35 @@ pub fn start_scale_out(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup,
     }
     membership::add_ips(tx, &group.db_instances, &ips)?;
     let n = ids.len();
-    record_start(ctx, tx, group, &activity_id, ActivityKind::ScaleOut, format!("Add \"{n}\" ECS instance{}", plural(n)), ids, trigger, ctx.cloud.timing.instance_launch_ms)?;
+    record_start(
+        ctx,
+        tx,
+        group,
+        &activity_id,
+        ActivityKind::ScaleOut,
+        format!("Add \"{n}\" ECS instance{}", plural(n)),
+        ids,
+        trigger,
+        ctx.cloud.timing.instance_launch_ms,
+    )?;
     Ok(activity_id)
 }
 
 /// Starts removing instances: they go Removing and their IPs leave every associated RDS whitelist
 /// now; they are released (AutoCreated, Entrusted) or let go (Attached) when the job comes due.
-pub fn start_scale_in(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup, instance_ids: Vec<String>, trigger: Trigger) -> Result<String> {
+pub fn start_scale_in(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    instance_ids: Vec<String>,
+    trigger: Trigger,
+) -> Result<String> {
     let activity_id = ctx.id("asa");
     let mut ips = Vec::new();
     for id in &instance_ids {
-        let mut inst = tx.load::<ScalingInstance>(id)?.ok_or_else(|| fault::scaling_instance_not_found(id))?;
+        let mut inst = tx
+            .load::<ScalingInstance>(id)?
+            .ok_or_else(|| fault::scaling_instance_not_found(id))?;
         inst.state = LifecycleState::Removing;
         if let Some(ip) = &inst.private_ip {
             ips.push(ip.clone());
@@ -219,7 +278,17 @@ pub fn start_scale_in(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup, 
     }
     membership::remove_ips(tx, &group.db_instances, &ips)?;
     let n = instance_ids.len();
-    record_start(ctx, tx, group, &activity_id, ActivityKind::ScaleIn, format!("Remove \"{n}\" ECS instance{}", plural(n)), instance_ids, trigger, ctx.cloud.timing.instance_release_ms)?;
+    record_start(
+        ctx,
+        tx,
+        group,
+        &activity_id,
+        ActivityKind::ScaleIn,
+        format!("Remove \"{n}\" ECS instance{}", plural(n)),
+        instance_ids,
+        trigger,
+        ctx.cloud.timing.instance_release_ms,
+    )?;
     Ok(activity_id)
 }
 
@@ -267,7 +336,14 @@ fn record_start(
 }
 
 /// Records an activity that could not start (the service's own convergence hit a refusal).
-fn record_failed(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &ScalingGroup, description: String, trigger: Trigger, fault: &Fault) -> Result<()> {
+fn record_failed(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &ScalingGroup,
+    description: String,
+    trigger: Trigger,
+    fault: &Fault,
+) -> Result<()> {
     let (total, attached, auto) = capacities(tx, &group.id)?;
     tx.save(&ScalingActivity {
         id: ctx.id("asa"),
@@ -297,18 +373,28 @@ fn record_failed(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &ScalingGroup, descripti
 
 fn capacities(tx: &mut dyn Tx, group_id: &str) -> Result<(i64, i64, i64)> {
     let all = group_instances(tx, group_id)?;
-    let attached = all.iter().filter(|i| i.creation_type == CreationType::Attached).count() as i64;
-    let auto = all.iter().filter(|i| i.creation_type == CreationType::AutoCreated).count() as i64;
+    let attached = all
+        .iter()
+        .filter(|i| i.creation_type == CreationType::Attached)
+        .count() as i64;
+    let auto = all
+        .iter()
+        .filter(|i| i.creation_type == CreationType::AutoCreated)
+        .count() as i64;
     Ok((all.len() as i64, attached, auto))
 }
 
 /// The job step that ends an activity, then lets the group converge.
 pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
-    let Some(mut activity) = tx.load::<ScalingActivity>(activity_id)? else { return Ok(()) };
+    let Some(mut activity) = tx.load::<ScalingActivity>(activity_id)? else {
+        return Ok(());
+    };
     if activity.status != ActivityStatus::InProgress {
         return Ok(());
     }
-    let Some(mut group) = tx.load::<ScalingGroup>(&activity.group_id)? else { return Ok(()) };
+    let Some(mut group) = tx.load::<ScalingGroup>(&activity.group_id)? else {
+        return Ok(());
+    };
     let n = activity.instance_ids.len();
     match activity.kind {
         ActivityKind::ScaleOut | ActivityKind::Attach => {
@@ -330,7 +416,9 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
         }
         ActivityKind::ScaleIn | ActivityKind::Detach => {
             for id in &activity.instance_ids {
-                let Some(inst) = tx.load::<ScalingInstance>(id)? else { continue };
+                let Some(inst) = tx.load::<ScalingInstance>(id)? else {
+                    continue;
+                };
                 tx.remove::<ScalingInstance>(id)?;
                 let release = inst.creation_type == CreationType::AutoCreated || inst.entrusted;
                 if let Some(mut ecs) = tx.load::<EcsInstance>(id)? {
@@ -368,7 +456,10 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
 
 /// Removes a group and everything that belongs only to it (configurations, rules, activities).
 pub fn delete_group_now(tx: &mut dyn Tx, group_id: &str) -> Result<()> {
-    let by_group = Filter { parent: Some(group_id), ..Default::default() };
+    let by_group = Filter {
+        parent: Some(group_id),
+        ..Default::default()
+    };
     for c in tx.list::<ScalingConfiguration>(&by_group)? {
         tx.remove::<ScalingConfiguration>(&c.id)?;
     }
@@ -393,26 +484,47 @@ pub fn removal_candidates(tx: &mut dyn Tx, group: &ScalingGroup) -> Result<Vec<C
             Some(c) => tx.load::<ScalingConfiguration>(c)?.map(|c| c.created_ms),
             None => None,
         };
-        out.push(Candidate { instance_id: inst.id, joined_ms: inst.joined_ms, config_created_ms });
+        out.push(Candidate {
+            instance_id: inst.id,
+            joined_ms: inst.joined_ms,
+            config_created_ms,
+        });
     }
     Ok(out)
 }
 
 pub fn removal_policies(group: &ScalingGroup) -> Vec<RemovalPolicy> {
-    group.removal_policies.iter().filter_map(|p| RemovalPolicy::parse(p)).collect()
+    group
+        .removal_policies
+        .iter()
+        .filter_map(|p| RemovalPolicy::parse(p))
+        .collect()
 }
 
 /// Brings an Active group with no activity running to [MinSize, MaxSize] and its desired capacity.
-pub fn converge(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup) -> Result<Option<String>> {
+pub fn converge(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+) -> Result<Option<String>> {
     if group.state != GroupState::Active || group.running_activity.is_some() || group.deleting {
         return Ok(None);
     }
     let total = group_instances(tx, &group.id)?.len() as i64;
-    let target = group.desired_capacity.unwrap_or(total).clamp(group.min_size, group.max_size);
+    let target = group
+        .desired_capacity
+        .unwrap_or(total)
+        .clamp(group.min_size, group.max_size);
     let reason = if total < group.min_size {
-        format!("The current Total Capacity \"{total}\" is less than the MinSize \"{}\"", group.min_size)
+        format!(
+            "The current Total Capacity \"{total}\" is less than the MinSize \"{}\"",
+            group.min_size
+        )
     } else if total > group.max_size {
-        format!("The current Total Capacity \"{total}\" is greater than the MaxSize \"{}\"", group.max_size)
+        format!(
+            "The current Total Capacity \"{total}\" is greater than the MaxSize \"{}\"",
+            group.max_size
+        )
     } else {
         format!("The Desired Capacity is \"{target}\"")
     };
@@ -426,7 +538,14 @@ pub fn converge(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup) -> Res
         let n = (target - total) as usize;
         if let Err(e) = preflight_scale_out(tx, group, n) {
             if let crate::Error::Fault(f) = &e {
-                record_failed(ctx, tx, group, format!("Add \"{n}\" ECS instance{}", plural(n)), trigger, f)?;
+                record_failed(
+                    ctx,
+                    tx,
+                    group,
+                    format!("Add \"{n}\" ECS instance{}", plural(n)),
+                    trigger,
+                    f,
+                )?;
                 return Ok(None);
             }
             return Err(e);
@@ -435,7 +554,11 @@ pub fn converge(ctx: &Ctx<'_>, tx: &mut dyn Tx, group: &mut ScalingGroup) -> Res
     }
     if target < total {
         let n = (total - target) as usize;
-        let chosen = scaling::choose_for_removal(removal_candidates(tx, group)?, &removal_policies(group), n);
+        let chosen = scaling::choose_for_removal(
+            removal_candidates(tx, group)?,
+            &removal_policies(group),
+            n,
+        );
         if chosen.is_empty() {
             return Ok(None);
         }
@@ -479,7 +602,10 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             if tx.load::<ScalingGroup>(g)?.is_none() {
                 return Err(fault::scaling_group_not_found().into());
             }
-            tx.list::<ScalingActivity>(&Filter { parent: Some(g), ..Default::default() })?
+            tx.list::<ScalingActivity>(&Filter {
+                parent: Some(g),
+                ..Default::default()
+            })?
         }
         None => {
             let mut v = Vec::new();
@@ -497,10 +623,17 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     all.reverse();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(activity_json).collect();
-    Ok(json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "ScalingActivities": items}))
+    Ok(
+        json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "ScalingActivities": items}),
+    )
 }
 
 /// A context for job steps, which have no request parameters.
 pub fn job_ctx<'a>(cloud: &'a Cloud, params: &'a esl_wire::Params, now_ms: i64) -> Ctx<'a> {
-    Ctx { cloud, product: esl_wire::Product::Ess2022, now_ms, params }
+    Ctx {
+        cloud,
+        product: esl_wire::Product::Ess2022,
+        now_ms,
+        params,
+    }
 }

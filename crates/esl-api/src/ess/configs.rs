@@ -36,8 +36,13 @@ const ECHO: &[(&str, &str)] = &[
 pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let g: ScalingGroup = load_group(tx, p.required("ScalingGroupId")?)?;
-    let image = p.str("ImageId").or(p.str("ImageName")).or(p.str("ImageFamily"));
-    let image = image.ok_or_else(|| fault::missing_parameter("ImageId"))?.to_string();
+    let image = p
+        .str("ImageId")
+        .or(p.str("ImageName"))
+        .or(p.str("ImageFamily"));
+    let image = image
+        .ok_or_else(|| fault::missing_parameter("ImageId"))?
+        .to_string();
     let instance_type = p.string("InstanceType");
     let instance_types = p.list("InstanceTypes");
     if instance_type.is_none() && instance_types.is_empty() && p.str("Cpu").is_none() {
@@ -49,18 +54,25 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         return Err(fault::conflict("SecurityGroupId", "SecurityGroupIds").into());
     }
     for id in sg.iter().chain(sgs.iter()) {
-        let group = tx.load::<SecurityGroup>(id)?.ok_or_else(fault::ess_security_group_not_found)?;
+        let group = tx
+            .load::<SecurityGroup>(id)?
+            .ok_or_else(fault::ess_security_group_not_found)?;
         if group.vpc_id != g.vpc_id {
             return Err(fault::ess_security_group_vpc_mismatch().into());
         }
     }
-    let by_group = Filter { parent: Some(&g.id), ..Default::default() };
+    let by_group = Filter {
+        parent: Some(&g.id),
+        ..Default::default()
+    };
     let existing = tx.list::<ScalingConfiguration>(&by_group)?;
     if existing.len() as u64 >= ctx.cloud.quotas.configurations_per_group {
         return Err(fault::quota_scaling_configuration().into());
     }
     let id = ctx.id("asc");
-    let name = p.string("ScalingConfigurationName").unwrap_or_else(|| id.clone());
+    let name = p
+        .string("ScalingConfigurationName")
+        .unwrap_or_else(|| id.clone());
     if !valid_ess_name(&name) {
         return Err(fault::invalid_parameter("ScalingConfigurationName").into());
     }
@@ -124,9 +136,15 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let all: Vec<ScalingConfiguration> = match p.str("ScalingGroupId") {
         Some(g) => {
             load_group(tx, g)?;
-            tx.list::<ScalingConfiguration>(&Filter { parent: Some(g), ..Default::default() })?
+            tx.list::<ScalingConfiguration>(&Filter {
+                parent: Some(g),
+                ..Default::default()
+            })?
         }
-        None => tx.list::<ScalingConfiguration>(&Filter { region: Some(&region), ..Default::default() })?,
+        None => tx.list::<ScalingConfiguration>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?,
     }
     .into_iter()
     .filter(|c| ids.is_empty() || ids.contains(&c.id))
@@ -134,5 +152,7 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     .collect();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(config_json).collect();
-    Ok(json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "ScalingConfigurations": items}))
+    Ok(
+        json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "ScalingConfigurations": items}),
+    )
 }

@@ -15,7 +15,12 @@ use crate::{Ctx, Result};
 fn member_ips(tx: &mut dyn Tx, group_id: &str) -> Result<Vec<String>> {
     Ok(group_instances(tx, group_id)?
         .into_iter()
-        .filter(|i| !matches!(i.state, LifecycleState::Removing | LifecycleState::RemovingWait))
+        .filter(|i| {
+            !matches!(
+                i.state,
+                LifecycleState::Removing | LifecycleState::RemovingWait
+            )
+        })
         .filter_map(|i| i.private_ip)
         .collect())
 }
@@ -39,12 +44,18 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let force = ctx.params.bool("ForceAttach")?.unwrap_or(false);
     let mut attaching = Vec::new();
     for id in &ids {
-        let db = tx.load::<RdsInstance>(id)?.ok_or_else(|| fault::ess_db_not_found_attach(id))?;
+        let db = tx
+            .load::<RdsInstance>(id)?
+            .ok_or_else(|| fault::ess_db_not_found_attach(id))?;
         if db.status != DbStatus::Running {
             return Err(fault::ess_db_status(id).into());
         }
         if !attaching.iter().any(|a: &DbAttachment| a.db_id == *id) {
-            attaching.push(DbAttachment { db_id: id.clone(), kind, mode });
+            attaching.push(DbAttachment {
+                db_id: id.clone(),
+                kind,
+                mode,
+            });
         }
     }
     let mut all = g.db_instances.clone();
@@ -77,7 +88,11 @@ pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let force = ctx.params.bool("ForceDetach")?.unwrap_or(false);
     let mut leaving = Vec::new();
     for id in &ids {
-        let a = g.db_instances.iter().find(|a| a.db_id == *id).ok_or_else(|| fault::ess_db_not_attached(id))?;
+        let a = g
+            .db_instances
+            .iter()
+            .find(|a| a.db_id == *id)
+            .ok_or_else(|| fault::ess_db_not_attached(id))?;
         leaving.push(a.clone());
     }
     if force {

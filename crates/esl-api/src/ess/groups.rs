@@ -1,11 +1,11 @@
 //! Scaling groups: create, describe, modify, delete, enable, disable.
 
+use esl_domain::fault;
 use esl_domain::model::{
-    AttachMode, ConfigState, DbAttachment, DbKind, GroupState, LifecycleState, RdsInstance, ScalingConfiguration,
-    ScalingGroup, VSwitch,
+    AttachMode, ConfigState, DbAttachment, DbKind, GroupState, LifecycleState, RdsInstance,
+    ScalingConfiguration, ScalingGroup, VSwitch,
 };
 use esl_domain::scaling::{RemovalPolicy, DEFAULT_REMOVAL_POLICIES};
-use esl_domain::fault;
 use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
@@ -40,7 +40,9 @@ fn vswitches(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Option<(Vec<String>, Stri
     }
     let mut vpc: Option<String> = None;
     for id in &ids {
-        let v = tx.load::<VSwitch>(id)?.ok_or_else(fault::ess_vswitch_not_found)?;
+        let v = tx
+            .load::<VSwitch>(id)?
+            .ok_or_else(fault::ess_vswitch_not_found)?;
         match &vpc {
             None => vpc = Some(v.vpc_id.clone()),
             Some(p) if *p != v.vpc_id => return Err(fault::ess_vswitch_vpc_mismatch().into()),
@@ -53,28 +55,50 @@ fn vswitches(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Option<(Vec<String>, Stri
 /// The databases named by `DBInstanceIds` (JSON) and `DBInstances.N.*`, checked.
 fn db_attachments(ctx: &Ctx<'_>, tx: &mut dyn Tx, region: &str) -> Result<Vec<DbAttachment>> {
     let mut out: Vec<DbAttachment> = Vec::new();
-    for id in ctx.params.json_string_list("DBInstanceIds")?.unwrap_or_default() {
-        out.push(DbAttachment { db_id: id, kind: DbKind::Rds, mode: AttachMode::SecurityIp });
+    for id in ctx
+        .params
+        .json_string_list("DBInstanceIds")?
+        .unwrap_or_default()
+    {
+        out.push(DbAttachment {
+            db_id: id,
+            kind: DbKind::Rds,
+            mode: AttachMode::SecurityIp,
+        });
     }
     for o in ctx.params.objects("DBInstances") {
-        let Some(id) = o.string("DBInstanceId") else { continue };
+        let Some(id) = o.string("DBInstanceId") else {
+            continue;
+        };
         let kind = match o.str("Type") {
             None => DbKind::Rds,
-            Some(t) => DbKind::parse(t).ok_or_else(|| fault::invalid_parameter("DBInstances.Type"))?,
+            Some(t) => {
+                DbKind::parse(t).ok_or_else(|| fault::invalid_parameter("DBInstances.Type"))?
+            }
         };
         let mode = match o.str("AttachMode") {
             None => AttachMode::SecurityIp,
-            Some(m) => AttachMode::parse(m).ok_or_else(|| fault::invalid_parameter("DBInstances.AttachMode"))?,
+            Some(m) => AttachMode::parse(m)
+                .ok_or_else(|| fault::invalid_parameter("DBInstances.AttachMode"))?,
         };
         if !out.iter().any(|a| a.db_id == id) {
-            out.push(DbAttachment { db_id: id, kind, mode });
+            out.push(DbAttachment {
+                db_id: id,
+                kind,
+                mode,
+            });
         }
     }
     check_databases(tx, &out, region, ctx.cloud.quotas.db_instances_per_group)?;
     Ok(out)
 }
 
-pub fn check_databases(tx: &mut dyn Tx, dbs: &[DbAttachment], region: &str, quota: usize) -> Result<()> {
+pub fn check_databases(
+    tx: &mut dyn Tx,
+    dbs: &[DbAttachment],
+    region: &str,
+    quota: usize,
+) -> Result<()> {
     if dbs.len() > quota {
         return Err(fault::ess_rds_quota().into());
     }
@@ -82,7 +106,9 @@ pub fn check_databases(tx: &mut dyn Tx, dbs: &[DbAttachment], region: &str, quot
         if a.kind != DbKind::Rds {
             return Err(fault::ess_db_type_unsupported(a.kind.as_str()).into());
         }
-        let db = tx.load::<RdsInstance>(&a.db_id)?.ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
+        let db = tx
+            .load::<RdsInstance>(&a.db_id)?
+            .ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
         if db.region != region {
             return Err(fault::ess_db_region_mismatch(&a.db_id).into());
         }
@@ -93,8 +119,12 @@ pub fn check_databases(tx: &mut dyn Tx, dbs: &[DbAttachment], region: &str, quot
 pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let region = ctx.region().to_string();
-    let min = p.int("MinSize")?.ok_or_else(|| fault::missing_parameter("MinSize"))?;
-    let max = p.int("MaxSize")?.ok_or_else(|| fault::missing_parameter("MaxSize"))?;
+    let min = p
+        .int("MinSize")?
+        .ok_or_else(|| fault::missing_parameter("MinSize"))?;
+    let max = p
+        .int("MaxSize")?
+        .ok_or_else(|| fault::missing_parameter("MaxSize"))?;
     let quotas = &ctx.cloud.quotas;
     if min < 0 || min > quotas.max_size {
         return Err(fault::invalid_parameter("MinSize").into());
@@ -118,10 +148,19 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if !valid_ess_name(&name) {
         return Err(fault::invalid_parameter("ScalingGroupName").into());
     }
-    if tx.count::<ScalingGroup>(&Filter { region: Some(&region), name: Some(&name), ..Default::default() })? > 0 {
+    if tx.count::<ScalingGroup>(&Filter {
+        region: Some(&region),
+        name: Some(&name),
+        ..Default::default()
+    })? > 0
+    {
         return Err(fault::name_duplicate("ScalingGroupName").into());
     }
-    if tx.count::<ScalingGroup>(&Filter { region: Some(&region), ..Default::default() })? >= quotas.scaling_groups_per_region {
+    if tx.count::<ScalingGroup>(&Filter {
+        region: Some(&region),
+        ..Default::default()
+    })? >= quotas.scaling_groups_per_region
+    {
         return Err(fault::quota_scaling_group().into());
     }
     let (vswitch_ids, vpc_id) = match vswitches(ctx, tx)? {
@@ -144,7 +183,15 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let tags = p
         .objects("Tags")
         .iter()
-        .filter_map(|t| t.string("Key").map(|k| (k, t.string("Value").unwrap_or_default(), t.bool("Propagate").ok().flatten().unwrap_or(false))))
+        .filter_map(|t| {
+            t.string("Key").map(|k| {
+                (
+                    k,
+                    t.string("Value").unwrap_or_default(),
+                    t.bool("Propagate").ok().flatten().unwrap_or(false),
+                )
+            })
+        })
         .collect();
     let group = ScalingGroup {
         id: id.clone(),
@@ -156,7 +203,12 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         default_cooldown: cooldown,
         vswitch_ids,
         vpc_id,
-        removal_policies: removal_policies(p)?.unwrap_or_else(|| DEFAULT_REMOVAL_POLICIES.iter().map(|s| s.to_string()).collect()),
+        removal_policies: removal_policies(p)?.unwrap_or_else(|| {
+            DEFAULT_REMOVAL_POLICIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }),
         db_instances,
         load_balancer_ids: p.json_string_list("LoadBalancerIds")?.unwrap_or_default(),
         state: GroupState::Inactive,
@@ -180,14 +232,22 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 fn group_json(ctx: &Ctx<'_>, tx: &mut dyn Tx, g: &ScalingGroup) -> Result<Value> {
     let instances = group_instances(tx, &g.id)?;
     let count = |s: LifecycleState| instances.iter().filter(|i| i.state == s).count();
-    let db_ids: Vec<String> = g.db_instances.iter().filter(|d| d.kind == DbKind::Rds).map(|d| d.db_id.clone()).collect();
+    let db_ids: Vec<String> = g
+        .db_instances
+        .iter()
+        .filter(|d| d.kind == DbKind::Rds)
+        .map(|d| d.db_id.clone())
+        .collect();
     let dbs: Vec<Value> = g
         .db_instances
         .iter()
         .map(|d| json!({"DBInstanceId": d.db_id, "Type": d.kind.as_str(), "SecurityGroupIds": []}))
         .collect();
-    let tags: Vec<Value> =
-        g.tags.iter().map(|(k, v, prop)| json!({"TagKey": k, "TagValue": v, "Propagate": prop})).collect();
+    let tags: Vec<Value> = g
+        .tags
+        .iter()
+        .map(|(k, v, prop)| json!({"TagKey": k, "TagValue": v, "Propagate": prop}))
+        .collect();
     let _ = ctx;
     Ok(json!({
         "ScalingGroupId": g.id, "ScalingGroupName": g.name, "RegionId": g.region,
@@ -222,16 +282,28 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         names.push(n.to_string());
     }
     let group_type = p.str("GroupType");
-    let tags: Vec<(String, Option<String>)> =
-        p.objects("Tags").iter().filter_map(|t| t.string("Key").map(|k| (k, t.string("Value")))).collect();
+    let tags: Vec<(String, Option<String>)> = p
+        .objects("Tags")
+        .iter()
+        .filter_map(|t| t.string("Key").map(|k| (k, t.string("Value"))))
+        .collect();
     let (number, size) = paging(p, 10, 50)?;
     let all: Vec<ScalingGroup> = tx
-        .list::<ScalingGroup>(&Filter { region: Some(&region), ..Default::default() })?
+        .list::<ScalingGroup>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?
         .into_iter()
         .filter(|g| ids.is_empty() || ids.contains(&g.id))
         .filter(|g| names.is_empty() || names.contains(&g.name))
         .filter(|g| group_type.is_none_or(|t| g.group_type == t))
-        .filter(|g| tags.iter().all(|(k, v)| g.tags.iter().any(|(gk, gv, _)| gk == k && v.as_ref().is_none_or(|v| v == gv))))
+        .filter(|g| {
+            tags.iter().all(|(k, v)| {
+                g.tags
+                    .iter()
+                    .any(|(gk, gv, _)| gk == k && v.as_ref().is_none_or(|v| v == gv))
+            })
+        })
         .collect();
     let total = all.len();
     let mut out = Vec::new();
@@ -252,7 +324,11 @@ pub fn modify(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             return Err(fault::invalid_parameter("ScalingGroupName").into());
         }
         if name != g.name
-            && tx.count::<ScalingGroup>(&Filter { region: Some(&g.region), name: Some(name), ..Default::default() })? > 0
+            && tx.count::<ScalingGroup>(&Filter {
+                region: Some(&g.region),
+                name: Some(name),
+                ..Default::default()
+            })? > 0
         {
             return Err(fault::name_duplicate("ScalingGroupName").into());
         }
@@ -326,7 +402,9 @@ pub fn modify(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 
 /// Makes `config_id` (which must belong to the group) the group's active configuration.
 pub fn activate_config(tx: &mut dyn Tx, g: &mut ScalingGroup, config_id: &str) -> Result<()> {
-    let mut config = tx.load::<ScalingConfiguration>(config_id)?.ok_or_else(fault::scaling_config_not_found)?;
+    let mut config = tx
+        .load::<ScalingConfiguration>(config_id)?
+        .ok_or_else(fault::scaling_config_not_found)?;
     if config.group_id != g.id {
         return Err(fault::scaling_config_not_found().into());
     }

@@ -32,7 +32,9 @@ pub fn remove(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let mut chosen = Vec::new();
     let mut ignored = Vec::new();
     for id in &ids {
-        let member = tx.load::<ScalingInstance>(id)?.filter(|i| i.group_id == g.id);
+        let member = tx
+            .load::<ScalingInstance>(id)?
+            .filter(|i| i.group_id == g.id);
         match member {
             Some(i) if matches!(i.state, LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby) => {
                 if !chosen.contains(id) {
@@ -109,7 +111,10 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             load_group(tx, g)?;
             group_instances(tx, g)?
         }
-        None => tx.list::<ScalingInstance>(&Filter { region: Some(&region), ..Default::default() })?,
+        None => tx.list::<ScalingInstance>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?,
     }
     .into_iter()
     .filter(|i| ids.is_empty() || ids.contains(&i.id))
@@ -121,5 +126,7 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     .collect();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(instance_json).collect();
-    Ok(json!({"TotalCount": total, "TotalSpotCount": 0, "PageNumber": number, "PageSize": size, "ScalingInstances": items}))
+    Ok(
+        json!({"TotalCount": total, "TotalSpotCount": 0, "PageNumber": number, "PageSize": size, "ScalingInstances": items}),
+    )
 }

@@ -36,5 +36,7 @@ pub fn register(cloud: &mut Cloud) {
 }
 
 pub fn load_group(tx: &mut dyn Tx, id: &str) -> Result<ScalingGroup> {
-    Ok(tx.load::<ScalingGroup>(id)?.ok_or_else(fault::scaling_group_not_found)?)
+    Ok(tx
+        .load::<ScalingGroup>(id)?
+        .ok_or_else(fault::scaling_group_not_found)?)
 }

@@ -11,12 +11,20 @@ use super::load_group;
 use crate::util::{page, paging, valid_ess_name};
 use crate::{Ctx, Result};
 
-const RULE_TYPES: [&str; 4] = ["SimpleScalingRule", "TargetTrackingScalingRule", "StepScalingRule", "PredictiveScalingRule"];
+const RULE_TYPES: [&str; 4] = [
+    "SimpleScalingRule",
+    "TargetTrackingScalingRule",
+    "StepScalingRule",
+    "PredictiveScalingRule",
+];
 
 pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let g = load_group(tx, p.required("ScalingGroupId")?)?;
-    let rule_type = p.str("ScalingRuleType").unwrap_or("SimpleScalingRule").to_string();
+    let rule_type = p
+        .str("ScalingRuleType")
+        .unwrap_or("SimpleScalingRule")
+        .to_string();
     if !RULE_TYPES.contains(&rule_type.as_str()) {
         return Err(fault::invalid_parameter("ScalingRuleType").into());
     }
@@ -24,7 +32,8 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let adjustment_value = p.int("AdjustmentValue")?;
     if rule_type == "SimpleScalingRule" || rule_type == "StepScalingRule" {
         let t = adjustment_type.ok_or_else(|| fault::missing_parameter("AdjustmentType"))?;
-        let kind = AdjustmentType::parse(t).ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
+        let kind =
+            AdjustmentType::parse(t).ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
         if rule_type == "SimpleScalingRule" {
             let v = adjustment_value.ok_or_else(|| fault::missing_parameter("AdjustmentValue"))?;
             kind.check_value(v)?;
@@ -34,7 +43,10 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if cooldown.is_some_and(|c| !(0..=86400).contains(&c)) {
         return Err(fault::invalid_parameter("Cooldown").into());
     }
-    let by_group = Filter { parent: Some(&g.id), ..Default::default() };
+    let by_group = Filter {
+        parent: Some(&g.id),
+        ..Default::default()
+    };
     let existing = tx.list::<ScalingRule>(&by_group)?;
     if existing.len() as u64 >= ctx.cloud.quotas.rules_per_group {
         return Err(fault::quota_scaling_rule().into());
@@ -47,7 +59,10 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if existing.iter().any(|r| r.name == name) {
         return Err(fault::name_duplicate("ScalingRuleName").into());
     }
-    let ari = format!("ari:acs:ess:{}:{}:scalingrule/{}", g.region, ctx.cloud.account_id, id);
+    let ari = format!(
+        "ari:acs:ess:{}:{}:scalingrule/{}",
+        g.region, ctx.cloud.account_id, id
+    );
     tx.save(&ScalingRule {
         id: id.clone(),
         region: g.region.clone(),
@@ -84,9 +99,15 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let all: Vec<ScalingRule> = match p.str("ScalingGroupId") {
         Some(g) => {
             load_group(tx, g)?;
-            tx.list::<ScalingRule>(&Filter { parent: Some(g), ..Default::default() })?
+            tx.list::<ScalingRule>(&Filter {
+                parent: Some(g),
+                ..Default::default()
+            })?
         }
-        None => tx.list::<ScalingRule>(&Filter { region: Some(&region), ..Default::default() })?,
+        None => tx.list::<ScalingRule>(&Filter {
+            region: Some(&region),
+            ..Default::default()
+        })?,
     }
     .into_iter()
     .filter(|r| ids.is_empty() || ids.contains(&r.id))
@@ -110,7 +131,10 @@ pub fn execute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let ari = p.required("ScalingRuleAri")?;
     let rule = tx
-        .list::<ScalingRule>(&Filter { name: Some(ari), ..Default::default() })?
+        .list::<ScalingRule>(&Filter {
+            name: Some(ari),
+            ..Default::default()
+        })?
         .into_iter()
         .next()
         .ok_or_else(fault::scaling_rule_ari_not_found)?;
@@ -129,10 +153,19 @@ pub fn execute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if g.running_activity.is_some() {
         return Err(fault::activity_in_progress().into());
     }
-    let kind = rule.adjustment_type.as_deref().and_then(AdjustmentType::parse).ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
+    let kind = rule
+        .adjustment_type
+        .as_deref()
+        .and_then(AdjustmentType::parse)
+        .ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
     let total = group_instances(tx, &g.id)?.len() as i64;
     let target = scaling::clamp(
-        scaling::raw_target(total, kind, rule.adjustment_value.unwrap_or(0), rule.min_adjustment_magnitude),
+        scaling::raw_target(
+            total,
+            kind,
+            rule.adjustment_value.unwrap_or(0),
+            rule.min_adjustment_magnitude,
+        ),
         g.min_size,
         g.max_size,
     );
