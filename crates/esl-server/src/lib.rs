@@ -101,6 +101,14 @@ pub fn build(config: &Config) -> anyhow::Result<App> {
 }
 
 impl App {
+    pub fn cloud(&self) -> &Arc<Cloud> {
+        &self.state.cloud
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.state.engine
+    }
+
     pub fn router(&self) -> Router {
         Router::new()
             .route("/_ess-local/health", get(health))
