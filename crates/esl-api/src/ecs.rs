@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::ess::activity;
 use crate::membership;
-use crate::util::{id_list, page, paging, second_time, strings};
+use crate::util::{id_list, minute_time, page, paging, second_time, strings};
 use crate::{Cloud, Ctx, Family, Result};
 
 pub fn register(cloud: &mut Cloud) {
@@ -289,7 +289,7 @@ fn instance_json(ctx: &Ctx<'_>, i: &EcsInstance) -> Value {
         "InstanceId": i.id, "InstanceName": i.name, "HostName": i.host_name, "Description": "",
         "Status": i.status.as_str(), "InstanceType": i.instance_type, "ImageId": i.image_id, "RegionId": i.region,
         "ZoneId": i.zone_id, "InstanceNetworkType": if i.vpc_id.is_some() { "vpc" } else { "classic" },
-        "CreationTime": second_time(i.created_ms).trim_end_matches(":00Z").to_string() + "Z",
+        "CreationTime": minute_time(i.created_ms),
         "VpcAttributes": {"VpcId": i.vpc_id.clone().unwrap_or_default(), "VSwitchId": if i.vpc_id.is_some() { i.vswitch_id.clone().unwrap_or_default() } else { String::new() },
                           "NatIpAddress": "", "PrivateIpAddress": {"IpAddress": vpc_ips}},
         "InnerIpAddress": {"IpAddress": inner_ips}, "PublicIpAddress": {"IpAddress": []},
