@@ -304,30 +304,11 @@ fn record_start(
     trigger: Trigger,
     duration_ms: i64,
 ) -> Result<()> {
-    let total = group_instances(tx, &group.id)?.len() as i64;
-    tx.save(&ScalingActivity {
-        id: activity_id.to_string(),
-        region: group.region.clone(),
-        group_id: group.id.clone(),
-        kind,
-        description,
-        cause: trigger.cause,
-        start_ms: ctx.now_ms,
-        end_ms: None,
-        progress: 0,
-        status: ActivityStatus::InProgress,
-        status_message: String::new(),
-        total_capacity: total,
-        attached_capacity: 0,
-        auto_created_capacity: 0,
-        instance_ids,
-        trigger_source_type: trigger.source_type.to_string(),
-        trigger_source_id: trigger.source_id,
-        activity_metadata: trigger.metadata,
-        error_code: None,
-        error_message: None,
-        detail: String::new(),
-    })?;
+    let mut activity = new_activity(ctx, group, kind, description, trigger);
+    activity.id = activity_id.to_string();
+    activity.total_capacity = group_instances(tx, &group.id)?.len() as i64;
+    activity.instance_ids = instance_ids;
+    tx.save(&activity)?;
     group.running_activity = Some(activity_id.to_string());
     tx.save(group)?;
     let payload = json!({"activity": activity_id}).to_string();
@@ -345,30 +326,51 @@ fn record_failed(
     fault: &Fault,
 ) -> Result<()> {
     let (total, attached, auto) = capacities(tx, &group.id)?;
-    tx.save(&ScalingActivity {
+    let mut activity = new_activity(ctx, group, ActivityKind::ScaleOut, description, trigger);
+    activity.end_ms = Some(ctx.now_ms);
+    activity.progress = 100;
+    activity.status = ActivityStatus::Failed;
+    activity.status_message = fault.message.clone();
+    activity.total_capacity = total;
+    activity.attached_capacity = attached;
+    activity.auto_created_capacity = auto;
+    activity.error_code = Some(fault.code.to_string());
+    activity.error_message = Some(fault.message.clone());
+    tx.save(&activity)?;
+    Ok(())
+}
+
+/// A new activity of `group`, InProgress, started now.
+fn new_activity(
+    ctx: &Ctx<'_>,
+    group: &ScalingGroup,
+    kind: ActivityKind,
+    description: String,
+    trigger: Trigger,
+) -> ScalingActivity {
+    ScalingActivity {
         id: ctx.id("asa"),
         region: group.region.clone(),
         group_id: group.id.clone(),
-        kind: ActivityKind::ScaleOut,
+        kind,
         description,
         cause: trigger.cause,
         start_ms: ctx.now_ms,
-        end_ms: Some(ctx.now_ms),
-        progress: 100,
-        status: ActivityStatus::Failed,
-        status_message: fault.message.clone(),
-        total_capacity: total,
-        attached_capacity: attached,
-        auto_created_capacity: auto,
+        end_ms: None,
+        progress: 0,
+        status: ActivityStatus::InProgress,
+        status_message: String::new(),
+        total_capacity: 0,
+        attached_capacity: 0,
+        auto_created_capacity: 0,
         instance_ids: Vec::new(),
         trigger_source_type: trigger.source_type.to_string(),
         trigger_source_id: trigger.source_id,
         activity_metadata: trigger.metadata,
-        error_code: Some(fault.code.to_string()),
-        error_message: Some(fault.message.clone()),
+        error_code: None,
+        error_message: None,
         detail: String::new(),
-    })?;
-    Ok(())
+    }
 }
 
 fn capacities(tx: &mut dyn Tx, group_id: &str) -> Result<(i64, i64, i64)> {

@@ -129,27 +129,15 @@ fn config_json(c: &ScalingConfiguration) -> Value {
 
 pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let region = ctx.region().to_string();
     let ids = p.list("ScalingConfigurationIds");
     let names = p.list("ScalingConfigurationNames");
     let (number, size) = paging(p, 10, 50)?;
-    let all: Vec<ScalingConfiguration> = match p.str("ScalingGroupId") {
-        Some(g) => {
-            load_group(tx, g)?;
-            tx.list::<ScalingConfiguration>(&Filter {
-                parent: Some(g),
-                ..Default::default()
-            })?
-        }
-        None => tx.list::<ScalingConfiguration>(&Filter {
-            region: Some(&region),
-            ..Default::default()
-        })?,
-    }
-    .into_iter()
-    .filter(|c| ids.is_empty() || ids.contains(&c.id))
-    .filter(|c| names.is_empty() || names.contains(&c.name))
-    .collect();
+    let all: Vec<ScalingConfiguration> =
+        super::list_for_group_or_region::<ScalingConfiguration>(ctx, tx)?
+            .into_iter()
+            .filter(|c| ids.is_empty() || ids.contains(&c.id))
+            .filter(|c| names.is_empty() || names.contains(&c.name))
+            .collect();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(config_json).collect();
     Ok(

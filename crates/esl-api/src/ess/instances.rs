@@ -2,7 +2,7 @@
 
 use esl_domain::fault;
 use esl_domain::model::{CreationType, GroupState, LifecycleState, ScalingInstance};
-use esl_store::{Filter, Tx, TxExt};
+use esl_store::{Tx, TxExt};
 use serde_json::{json, Value};
 
 use super::activity::{self, group_instances, Trigger};
@@ -82,7 +82,6 @@ fn instance_json(i: &ScalingInstance) -> Value {
 
 pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let region = ctx.region().to_string();
     let ids = p.list("InstanceIds");
     let mut states = p.list("LifecycleStates");
     if let Some(s) = p.str("LifecycleState") {
@@ -106,24 +105,15 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let config = p.str("ScalingConfigurationId");
     let activity_id = p.str("ScalingActivityId");
     let (number, size) = paging(p, 10, 100)?;
-    let all: Vec<ScalingInstance> = match p.str("ScalingGroupId") {
-        Some(g) => {
-            load_group(tx, g)?;
-            group_instances(tx, g)?
-        }
-        None => tx.list::<ScalingInstance>(&Filter {
-            region: Some(&region),
-            ..Default::default()
-        })?,
-    }
-    .into_iter()
-    .filter(|i| ids.is_empty() || ids.contains(&i.id))
-    .filter(|i| states.is_empty() || states.iter().any(|s| s == i.state.as_str()))
-    .filter(|i| types.is_empty() || types.iter().any(|t| t == i.creation_type.as_str()))
-    .filter(|i| health.is_none_or(|h| (h == "Healthy") == i.healthy))
-    .filter(|i| config.is_none_or(|c| i.config_id.as_deref() == Some(c)))
-    .filter(|i| activity_id.is_none_or(|a| i.activity_id == a))
-    .collect();
+    let all: Vec<ScalingInstance> = super::list_for_group_or_region::<ScalingInstance>(ctx, tx)?
+        .into_iter()
+        .filter(|i| ids.is_empty() || ids.contains(&i.id))
+        .filter(|i| states.is_empty() || states.iter().any(|s| s == i.state.as_str()))
+        .filter(|i| types.is_empty() || types.iter().any(|t| t == i.creation_type.as_str()))
+        .filter(|i| health.is_none_or(|h| (h == "Healthy") == i.healthy))
+        .filter(|i| config.is_none_or(|c| i.config_id.as_deref() == Some(c)))
+        .filter(|i| activity_id.is_none_or(|a| i.activity_id == a))
+        .collect();
     let total = all.len();
     let items: Vec<Value> = page(all, number, size).iter().map(instance_json).collect();
     Ok(

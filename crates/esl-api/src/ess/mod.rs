@@ -11,9 +11,9 @@ mod rules;
 
 use esl_domain::fault;
 use esl_domain::model::ScalingGroup;
-use esl_store::{Tx, TxExt};
+use esl_store::{Filter, Resource, Tx, TxExt};
 
-use crate::{Cloud, Family, Result};
+use crate::{Cloud, Ctx, Family, Result};
 
 pub fn register(cloud: &mut Cloud) {
     let f = Family::Ess;
@@ -33,6 +33,24 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DescribeScalingActivities", activity::describe);
     cloud.add(f, "AttachDBInstances", dbs::attach);
     cloud.add(f, "DetachDBInstances", dbs::detach);
+}
+
+/// What a Describe lists: the resources of the group named by `ScalingGroupId` (which must exist),
+/// or of the request's region.
+pub fn list_for_group_or_region<T: Resource>(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Vec<T>> {
+    Ok(match ctx.params.str("ScalingGroupId") {
+        Some(g) => {
+            load_group(tx, g)?;
+            tx.list::<T>(&Filter {
+                parent: Some(g),
+                ..Default::default()
+            })?
+        }
+        None => tx.list::<T>(&Filter {
+            region: Some(ctx.region()),
+            ..Default::default()
+        })?,
+    })
 }
 
 pub fn load_group(tx: &mut dyn Tx, id: &str) -> Result<ScalingGroup> {

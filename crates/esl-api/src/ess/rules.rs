@@ -90,31 +90,18 @@ fn rule_json(r: &ScalingRule, min: i64, max: i64) -> Value {
 
 pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let region = ctx.region().to_string();
     let ids = p.list("ScalingRuleIds");
     let names = p.list("ScalingRuleNames");
     let aris = p.list("ScalingRuleAris");
     let rule_type = p.str("ScalingRuleType");
     let (number, size) = paging(p, 10, 50)?;
-    let all: Vec<ScalingRule> = match p.str("ScalingGroupId") {
-        Some(g) => {
-            load_group(tx, g)?;
-            tx.list::<ScalingRule>(&Filter {
-                parent: Some(g),
-                ..Default::default()
-            })?
-        }
-        None => tx.list::<ScalingRule>(&Filter {
-            region: Some(&region),
-            ..Default::default()
-        })?,
-    }
-    .into_iter()
-    .filter(|r| ids.is_empty() || ids.contains(&r.id))
-    .filter(|r| names.is_empty() || names.contains(&r.name))
-    .filter(|r| aris.is_empty() || aris.contains(&r.ari))
-    .filter(|r| rule_type.is_none_or(|t| r.rule_type == t))
-    .collect();
+    let all: Vec<ScalingRule> = super::list_for_group_or_region::<ScalingRule>(ctx, tx)?
+        .into_iter()
+        .filter(|r| ids.is_empty() || ids.contains(&r.id))
+        .filter(|r| names.is_empty() || names.contains(&r.name))
+        .filter(|r| aris.is_empty() || aris.contains(&r.ari))
+        .filter(|r| rule_type.is_none_or(|t| r.rule_type == t))
+        .collect();
     let total = all.len();
     let mut items = Vec::new();
     for r in page(all, number, size) {
