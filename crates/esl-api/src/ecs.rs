@@ -2,13 +2,12 @@
 
 use esl_domain::fault;
 use esl_domain::model::{
-    EcsInstance, EcsStatus, ScalingGroup, ScalingInstance, SecurityGroup, SecurityGroupRule, Vpc,
+    EcsInstance, EcsStatus, ScalingInstance, SecurityGroup, SecurityGroupRule, VSwitch, Vpc,
 };
 use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
 
-use crate::ess::activity;
 use crate::membership;
 use crate::util::{id_list, minute_time, page, paging, second_time, strings};
 use crate::{Cloud, Ctx, Family, Result};
@@ -26,6 +25,12 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DeleteSecurityGroup", delete_security_group);
     cloud.add(f, "DescribeInstances", describe_instances);
     cloud.add(f, "DeleteInstance", delete_instance);
+    cloud.add(f, "DeleteInstances", delete_instances);
+    cloud.add(f, "RunInstances", run_instances);
+    cloud.add(f, "StopInstance", stop_instance);
+    cloud.add(f, "StartInstance", start_instance);
+    cloud.add(f, "StopInstances", stop_instances);
+    cloud.add(f, "StartInstances", start_instances);
 }
 
 fn valid_sg_name(name: &str) -> bool {
@@ -356,34 +361,223 @@ fn describe_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     )
 }
 
-fn delete_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+fn load_instance(tx: &mut dyn Tx, id: &str) -> Result<EcsInstance> {
+    Ok(tx
+        .load::<EcsInstance>(id)?
+        .ok_or_else(fault::instance_not_found)?)
+}
+
+fn run_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
-    let ecs = tx
-        .load::<EcsInstance>(p.required("InstanceId")?)?
-        .ok_or_else(fault::instance_not_found)?;
-    let force = p.bool("Force")?.unwrap_or(false);
-    if ecs.status != EcsStatus::Stopped && !force {
+    let region = ctx.region().to_string();
+    let image = p
+        .str("ImageId")
+        .or(p.str("ImageFamily"))
+        .ok_or_else(|| fault::missing_parameter("ImageId"))?
+        .to_string();
+    let instance_type = p.required("InstanceType")?.to_string();
+    let amount = p.int("Amount")?.unwrap_or(1);
+    if !(1..=100).contains(&amount) {
+        return Err(fault::invalid_parameter("Amount").into());
+    }
+    let mut sgs = p.list("SecurityGroupIds");
+    if let Some(sg) = p.str("SecurityGroupId") {
+        sgs.insert(0, sg.to_string());
+    }
+    if sgs.is_empty() {
+        return Err(fault::missing_parameter("SecurityGroupId").into());
+    }
+    let mut vsw = match p.str("VSwitchId") {
+        Some(id) => Some(
+            tx.load::<VSwitch>(id)?
+                .ok_or_else(fault::vswitch_not_found)?,
+        ),
+        None => None,
+    };
+    for id in &sgs {
+        let sg = tx
+            .load::<SecurityGroup>(id)?
+            .ok_or_else(fault::security_group_not_found)?;
+        if sg.vpc_id != vsw.as_ref().map(|v| v.vpc_id.clone()) {
+            return Err(fault::security_group_network_mismatch().into());
+        }
+    }
+    let zone = match (&vsw, p.str("ZoneId")) {
+        (Some(v), Some(z)) if v.zone_id != z => return Err(fault::invalid_zone(z).into()),
+        (Some(v), _) => v.zone_id.clone(),
+        (None, Some(z)) => z.to_string(),
+        (None, None) => format!("{region}-b"),
+    };
+    let mut ids = Vec::new();
+    for _ in 0..amount {
+        let id = ctx.id("i");
+        let (vswitch_id, ip) = match vsw.as_mut() {
+            Some(v) => (v.id.clone(), membership::allocate_ip(tx, v, &id)?),
+            None => {
+                let mut classic = crate::ess::activity::classic_vswitch(tx, &region)?;
+                let ip = membership::allocate_ip(tx, &mut classic, &id)?;
+                crate::ess::activity::save_vswitch(tx, &classic)?;
+                (classic.id, ip)
+            }
+        };
+        let name = p
+            .str("InstanceName")
+            .map(str::to_string)
+            .unwrap_or_else(|| id.clone());
+        tx.save(&EcsInstance {
+            id: id.clone(),
+            region: region.clone(),
+            zone_id: zone.clone(),
+            vpc_id: vsw.as_ref().map(|v| v.vpc_id.clone()),
+            vswitch_id: Some(vswitch_id),
+            private_ip: Some(ip),
+            status: EcsStatus::Pending,
+            instance_type: instance_type.clone(),
+            image_id: image.clone(),
+            security_group_ids: sgs.clone(),
+            host_name: p
+                .str("HostName")
+                .map(str::to_string)
+                .unwrap_or_else(|| name.clone()),
+            name,
+            created_ms: ctx.now_ms,
+            scaling_group_id: None,
+        })?;
+        settle_later(ctx, tx, &id, ctx.cloud.timing.instance_launch_ms)?;
+        ids.push(id);
+    }
+    if let Some(v) = &vsw {
+        tx.save(v)?;
+    }
+    Ok(json!({"OrderId": ctx.cloud.ids.digits(15), "TradePrice": 0.0, "InstanceIdSets": ids}))
+}
+
+/// The job that ends a transitional ECS status (Pending, Stopping, Starting).
+pub const SETTLE: &str = "ecs.instance.settle";
+
+fn settle_later(ctx: &Ctx<'_>, tx: &mut dyn Tx, id: &str, after_ms: i64) -> Result<()> {
+    tx.enqueue(
+        ctx.now_ms + after_ms,
+        SETTLE,
+        &json!({"instance": id}).to_string(),
+    )?;
+    Ok(())
+}
+
+/// Job: Pending and Starting become Running, Stopping becomes Stopped.
+pub fn settle(tx: &mut dyn Tx, id: &str) -> Result<()> {
+    if let Some(mut ecs) = tx.load::<EcsInstance>(id)? {
+        let next = match ecs.status {
+            EcsStatus::Pending | EcsStatus::Starting => EcsStatus::Running,
+            EcsStatus::Stopping => EcsStatus::Stopped,
+            other => other,
+        };
+        if next != ecs.status {
+            ecs.status = next;
+            tx.save(&ecs)?;
+        }
+    }
+    Ok(())
+}
+
+fn stop_one(ctx: &Ctx<'_>, tx: &mut dyn Tx, id: &str) -> Result<(String, String)> {
+    let mut ecs = load_instance(tx, id)?;
+    let previous = ecs.status.as_str().to_string();
+    if ecs.status != EcsStatus::Running {
         return Err(fault::incorrect_instance_status().into());
     }
-    release_instance(ctx, tx, &ecs)?;
+    ecs.status = EcsStatus::Stopping;
+    tx.save(&ecs)?;
+    settle_later(ctx, tx, id, ctx.cloud.timing.instance_stop_ms)?;
+    if let Some(group) = &ecs.scaling_group_id {
+        crate::ess::health::schedule(ctx, tx, group)?;
+    }
+    Ok((previous, ecs.status.as_str().to_string()))
+}
+
+fn start_one(ctx: &Ctx<'_>, tx: &mut dyn Tx, id: &str) -> Result<(String, String)> {
+    let mut ecs = load_instance(tx, id)?;
+    let previous = ecs.status.as_str().to_string();
+    if ecs.status != EcsStatus::Stopped {
+        return Err(fault::incorrect_instance_status().into());
+    }
+    ecs.status = EcsStatus::Starting;
+    tx.save(&ecs)?;
+    settle_later(ctx, tx, id, ctx.cloud.timing.instance_start_ms)?;
+    Ok((previous, ecs.status.as_str().to_string()))
+}
+
+/// A status change of one instance: (previous status, current status).
+type StatusChange = fn(&Ctx<'_>, &mut dyn Tx, &str) -> Result<(String, String)>;
+
+fn stop_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    stop_one(ctx, tx, ctx.params.required("InstanceId")?)?;
     Ok(json!({}))
 }
 
-/// Releases an ECS instance. One released behind its scaling group's back leaves the group and
-/// every associated whitelist at once, and the group converges (replacing it if below its size).
-pub fn release_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx, ecs: &EcsInstance) -> Result<()> {
+fn start_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    start_one(ctx, tx, ctx.params.required("InstanceId")?)?;
+    Ok(json!({}))
+}
+
+fn batch(ctx: &Ctx<'_>, tx: &mut dyn Tx, one: StatusChange) -> Result<Value> {
+    let ids = ctx.params.list("InstanceId");
+    if ids.len() > 100 {
+        return Err(fault::invalid_parameter("InstanceId").into());
+    }
+    // All or nothing, as the default (BatchOptimization=AllTogether) does.
+    let mut out = Vec::new();
+    for id in &ids {
+        let (previous, current) = one(ctx, tx, id)?;
+        out.push(json!({"InstanceId": id, "Code": "200", "Message": "success", "PreviousStatus": previous, "CurrentStatus": current}));
+    }
+    Ok(json!({"InstanceResponses": out}))
+}
+
+fn stop_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    batch(ctx, tx, stop_one)
+}
+
+fn start_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    batch(ctx, tx, start_one)
+}
+
+fn delete_one(ctx: &Ctx<'_>, tx: &mut dyn Tx, id: &str, force: bool) -> Result<()> {
+    let ecs = load_instance(tx, id)?;
+    if ecs.status != EcsStatus::Stopped && !force {
+        return Err(fault::incorrect_instance_status().into());
+    }
+    match &ecs.scaling_group_id {
+        // Released behind its group's back: it is gone from ECS now; the group's health check
+        // takes it out of the group and its whitelists, and replaces it.
+        Some(group) if tx.load::<ScalingInstance>(&ecs.id)?.is_some() => {
+            tx.remove::<EcsInstance>(&ecs.id)?;
+            crate::ess::health::schedule(ctx, tx, group)?;
+        }
+        _ => delete_ecs(tx, &ecs)?,
+    }
+    Ok(())
+}
+
+fn delete_instance(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let force = ctx.params.bool("Force")?.unwrap_or(false);
+    delete_one(ctx, tx, ctx.params.required("InstanceId")?, force)?;
+    Ok(json!({}))
+}
+
+fn delete_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let force = ctx.params.bool("Force")?.unwrap_or(false);
+    for id in ctx.params.list("InstanceId") {
+        delete_one(ctx, tx, &id, force)?;
+    }
+    Ok(json!({}))
+}
+
+/// Deletes an ECS instance and frees its private IP.
+pub fn delete_ecs(tx: &mut dyn Tx, ecs: &EcsInstance) -> Result<()> {
     if let (Some(vsw), Some(ip)) = (&ecs.vswitch_id, &ecs.private_ip) {
         membership::release_ip(tx, vsw, ip)?;
     }
     tx.remove::<EcsInstance>(&ecs.id)?;
-    if let Some(member) = tx.load::<ScalingInstance>(&ecs.id)? {
-        tx.remove::<ScalingInstance>(&member.id)?;
-        if let Some(mut g) = tx.load::<ScalingGroup>(&member.group_id)? {
-            if let Some(ip) = &member.private_ip {
-                membership::remove_ips(tx, &g.db_instances, std::slice::from_ref(ip))?;
-            }
-            activity::converge(ctx, tx, &mut g)?;
-        }
-    }
     Ok(())
 }

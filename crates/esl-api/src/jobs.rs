@@ -8,7 +8,7 @@ use esl_store::{Job, Tx};
 use esl_wire::Params;
 use serde_json::Value;
 
-use crate::ess::activity;
+use crate::ess::{activity, health, scheduled};
 use crate::{rds, Cloud};
 
 pub struct Jobs {
@@ -31,6 +31,15 @@ impl JobRunner for Jobs {
             activity::ACTIVITY_DONE => activity::finish(&ctx, tx, field(&payload, "activity")?),
             rds::DB_READY => rds::ready(tx, field(&payload, "db")?),
             rds::DB_GONE => rds::gone(tx, field(&payload, "db")?),
+            crate::ecs::SETTLE => crate::ecs::settle(tx, field(&payload, "instance")?),
+            health::HEALTH_CHECK => health::check(&ctx, tx, field(&payload, "group")?),
+            scheduled::FIRE => {
+                let generation = payload
+                    .get("generation")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                scheduled::fire(&ctx, tx, field(&payload, "task")?, generation, job.due_ms)
+            }
             other => return Err(format!("unknown job kind {other}")),
         };
         result.map_err(|e| format!("{e:?}"))

@@ -32,6 +32,11 @@ pub struct Timing {
     pub instance_release_ms: i64,
     pub db_create_ms: i64,
     pub db_delete_ms: i64,
+    pub instance_stop_ms: i64,
+    pub instance_start_ms: i64,
+    /// How long after an instance leaves Running (or is deleted, or marked Unhealthy) the
+    /// scaling group's health check notices.
+    pub health_check_ms: i64,
 }
 
 impl Default for Timing {
@@ -41,6 +46,9 @@ impl Default for Timing {
             instance_release_ms: 1_000,
             db_create_ms: 3_000,
             db_delete_ms: 1_000,
+            instance_stop_ms: 1_000,
+            instance_start_ms: 1_000,
+            health_check_ms: 5_000,
         }
     }
 }

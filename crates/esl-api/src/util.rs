@@ -91,3 +91,29 @@ pub fn id_list(params: &Params, name: &str) -> Result<Vec<String>> {
 pub fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
 }
+
+/// Parses `YYYY-MM-DDThh:mmZ` (seconds accepted too) into unix milliseconds.
+pub fn parse_minute_time(text: &str) -> Option<i64> {
+    let t = text.strip_suffix('Z')?;
+    let (date, clock) = t.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, u32, u32) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut c = clock.split(':');
+    let (h, min): (i64, i64) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?);
+    let s: i64 = match c.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if !(0..24).contains(&h) || !(0..60).contains(&min) || !(0..60).contains(&s) {
+        return None;
+    }
+    let days = esl_domain::schedule::days_from_civil(y, m, day);
+    Some(((days * 24 + h) * 60 + min) * 60_000 + s * 1000)
+}

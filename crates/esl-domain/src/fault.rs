@@ -177,6 +177,13 @@ pub fn incorrect_instance_status() -> Fault {
         "The current status of the resource does not support this operation.",
     )
 }
+pub fn security_group_network_mismatch() -> Fault {
+    f(
+        400,
+        "InvalidSecurityGroupId.VPCMismatch",
+        "The specified security group and the specified virtual switch are not in the same VPC.",
+    )
+}
 pub fn vswitch_no_free_ip() -> Fault {
     f(
         400,

@@ -9,6 +9,7 @@ pub mod fault;
 pub mod model;
 pub mod net;
 pub mod scaling;
+pub mod schedule;
 pub mod whitelist;
 
 pub use fault::Fault;

@@ -238,7 +238,13 @@ pub struct ScalingRule {
 }
 resource!(ScalingRule, "scaling_rule", |s| parent: Some(s.group_id.as_str()), name: Some(s.ari.as_str()));
 
-wire_enum!(ActivityKind { ScaleOut => "ScaleOut", ScaleIn => "ScaleIn", Attach => "Attach", Detach => "Detach" });
+wire_enum!(ActivityKind {
+    ScaleOut => "ScaleOut",
+    ScaleIn => "ScaleIn",
+    Attach => "Attach",
+    Detach => "Detach",
+    Standby => "Standby",
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalingActivity {
@@ -263,6 +269,9 @@ pub struct ScalingActivity {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub detail: String,
+    /// For a health-check removal: how many instances to add back once it ends.
+    #[serde(default)]
+    pub replace: i64,
 }
 resource!(ScalingActivity, "scaling_activity", |s| parent: Some(s.group_id.as_str()), name: None);
 
@@ -282,5 +291,33 @@ pub struct ScalingInstance {
     pub weight: i64,
     pub zone_id: String,
     pub private_ip: Option<String>,
+    /// Where the private IP is held (released with the instance).
+    #[serde(default)]
+    pub vswitch_id: Option<String>,
 }
 resource!(ScalingInstance, "scaling_instance", |s| parent: Some(s.group_id.as_str()), name: None);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledTask {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub description: String,
+    /// A scaling rule ARI to execute, or none when the task sets the group's sizes.
+    pub scheduled_action: Option<String>,
+    pub group_id: Option<String>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub desired_capacity: Option<i64>,
+    pub launch_ms: i64,
+    pub launch_expiration_s: i64,
+    pub recurrence_type: Option<String>,
+    pub recurrence_value: Option<String>,
+    pub recurrence_end_ms: Option<i64>,
+    pub enabled: bool,
+    /// When it fires next (None once it is done).
+    pub next_fire_ms: Option<i64>,
+    /// Bumped on every change, so a firing job scheduled before the change is ignored.
+    pub generation: u64,
+}
+resource!(ScheduledTask, "scheduled_task", |s| parent: s.group_id.as_deref(), name: Some(s.name.as_str()));

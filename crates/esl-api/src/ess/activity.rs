@@ -46,8 +46,14 @@ fn plural(n: usize) -> &'static str {
 /// The pseudo-vSwitch classic-network instances take their inner IPs from.
 const CLASSIC_CIDR: &str = "10.80.0.0/12";
 
-fn classic_vswitch(region: &str) -> VSwitch {
-    VSwitch {
+/// The pseudo-vSwitch classic-network instances take their inner IPs from (one per region; its
+/// cursor is kept in the store's metadata).
+pub fn classic_vswitch(tx: &mut dyn Tx, region: &str) -> Result<VSwitch> {
+    let cursor = tx
+        .meta_get(&format!("classic_cursor/{region}"))?
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Ok(VSwitch {
         id: format!("classic/{region}"),
         region: region.to_string(),
         vpc_id: String::new(),
@@ -56,19 +62,13 @@ fn classic_vswitch(region: &str) -> VSwitch {
         name: String::new(),
         description: String::new(),
         created_ms: 0,
-        ip_cursor: 0,
-    }
+        ip_cursor: cursor,
+    })
 }
 
 fn group_vswitches(tx: &mut dyn Tx, group: &ScalingGroup) -> Result<Vec<VSwitch>> {
     if group.vswitch_ids.is_empty() {
-        let stored = tx
-            .meta_get(&format!("classic_cursor/{}", group.region))?
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let mut v = classic_vswitch(&group.region);
-        v.ip_cursor = stored;
-        return Ok(vec![v]);
+        return Ok(vec![classic_vswitch(tx, &group.region)?]);
     }
     let mut out = Vec::new();
     for id in &group.vswitch_ids {
@@ -80,7 +80,7 @@ fn group_vswitches(tx: &mut dyn Tx, group: &ScalingGroup) -> Result<Vec<VSwitch>
     Ok(out)
 }
 
-fn save_vswitch(tx: &mut dyn Tx, v: &VSwitch) -> Result<()> {
+pub fn save_vswitch(tx: &mut dyn Tx, v: &VSwitch) -> Result<()> {
     if v.vpc_id.is_empty() {
         tx.meta_set(
             &format!("classic_cursor/{}", v.region),
@@ -232,6 +232,7 @@ pub fn start_scale_out(
             weight: 50,
             zone_id: vsw.zone_id.clone(),
             private_ip: Some(ip.clone()),
+            vswitch_id: Some(vsw.id.clone()),
         })?;
         ips.push(ip);
         ids.push(instance_id);
@@ -264,6 +265,41 @@ pub fn start_scale_in(
     instance_ids: Vec<String>,
     trigger: Trigger,
 ) -> Result<String> {
+    start_removal(ctx, tx, group, instance_ids, trigger, Removal::default())
+}
+
+/// How instances leave a group.
+#[derive(Debug, Clone, Copy)]
+pub struct Removal {
+    /// ScaleIn (released when AutoCreated or Entrusted) or Detach (never released).
+    pub kind: ActivityKind,
+    /// Whether their IPs leave the associated whitelists (always, except DetachInstances
+    /// without DetachOption=both).
+    pub remove_ips: bool,
+    /// How many instances to add back afterwards (health-check replacement).
+    pub replace: i64,
+}
+
+impl Default for Removal {
+    fn default() -> Self {
+        Removal {
+            kind: ActivityKind::ScaleIn,
+            remove_ips: true,
+            replace: 0,
+        }
+    }
+}
+
+/// Starts removing instances: they go Removing and (normally) their IPs leave every associated
+/// RDS whitelist now; the activity's job releases or lets them go.
+pub fn start_removal(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    instance_ids: Vec<String>,
+    trigger: Trigger,
+    removal: Removal,
+) -> Result<String> {
     let activity_id = ctx.id("asa");
     let mut ips = Vec::new();
     for id in &instance_ids {
@@ -276,18 +312,79 @@ pub fn start_scale_in(
         }
         tx.save(&inst)?;
     }
-    membership::remove_ips(tx, &group.db_instances, &ips)?;
+    if removal.remove_ips {
+        membership::remove_ips(tx, &group.db_instances, &ips)?;
+    }
     let n = instance_ids.len();
     record_start(
         ctx,
         tx,
         group,
         &activity_id,
-        ActivityKind::ScaleIn,
+        removal.kind,
         format!("Remove \"{n}\" ECS instance{}", plural(n)),
         instance_ids,
         trigger,
         ctx.cloud.timing.instance_release_ms,
+    )?;
+    if removal.replace > 0 {
+        if let Some(mut a) = tx.load::<ScalingActivity>(&activity_id)? {
+            a.replace = removal.replace;
+            tx.save(&a)?;
+        }
+    }
+    Ok(activity_id)
+}
+
+/// Starts attaching existing ECS instances: members are Pending with their IPs already in every
+/// associated whitelist when this returns, InService when the activity's job comes due.
+pub fn start_attach(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    instances: Vec<EcsInstance>,
+    entrusted: bool,
+    trigger: Trigger,
+) -> Result<String> {
+    let activity_id = ctx.id("asa");
+    let ips: Vec<String> = instances
+        .iter()
+        .filter_map(|i| i.private_ip.clone())
+        .collect();
+    membership::add_ips(tx, &group.db_instances, &ips)?;
+    let mut ids = Vec::new();
+    for mut ecs in instances {
+        tx.save(&ScalingInstance {
+            id: ecs.id.clone(),
+            region: group.region.clone(),
+            group_id: group.id.clone(),
+            config_id: None,
+            creation_type: CreationType::Attached,
+            state: LifecycleState::Pending,
+            healthy: true,
+            entrusted,
+            activity_id: activity_id.clone(),
+            joined_ms: ctx.now_ms,
+            weight: 50,
+            zone_id: ecs.zone_id.clone(),
+            private_ip: ecs.private_ip.clone(),
+            vswitch_id: ecs.vswitch_id.clone(),
+        })?;
+        ecs.scaling_group_id = Some(group.id.clone());
+        tx.save(&ecs)?;
+        ids.push(ecs.id);
+    }
+    let n = ids.len();
+    record_start(
+        ctx,
+        tx,
+        group,
+        &activity_id,
+        ActivityKind::Attach,
+        format!("Add \"{n}\" ECS instance{}", plural(n)),
+        ids,
+        trigger,
+        ctx.cloud.timing.instance_launch_ms,
     )?;
     Ok(activity_id)
 }
@@ -314,6 +411,30 @@ fn record_start(
     let payload = json!({"activity": activity_id}).to_string();
     tx.enqueue(ctx.now_ms + duration_ms, ACTIVITY_DONE, &payload)?;
     Ok(())
+}
+
+/// Records an activity that is done at once (EnterStandby, ExitStandby).
+pub fn record_immediate(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    description: String,
+    instance_ids: Vec<String>,
+    trigger: Trigger,
+) -> Result<String> {
+    let (total, attached, auto) = capacities(tx, &group.id)?;
+    let n = instance_ids.len();
+    let mut activity = new_activity(ctx, group, ActivityKind::Standby, description, trigger);
+    activity.end_ms = Some(ctx.now_ms);
+    activity.progress = 100;
+    activity.status = ActivityStatus::Successful;
+    activity.status_message = format!("\"{n}\" ECS instance{} changed", plural(n));
+    activity.total_capacity = total;
+    activity.attached_capacity = attached;
+    activity.auto_created_capacity = auto;
+    activity.instance_ids = instance_ids;
+    tx.save(&activity)?;
+    Ok(activity.id)
 }
 
 /// Records an activity that could not start (the service's own convergence hit a refusal).
@@ -370,6 +491,7 @@ fn new_activity(
         error_code: None,
         error_message: None,
         detail: String::new(),
+        replace: 0,
     }
 }
 
@@ -422,21 +544,25 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
                     continue;
                 };
                 tx.remove::<ScalingInstance>(id)?;
-                let release = inst.creation_type == CreationType::AutoCreated || inst.entrusted;
-                if let Some(mut ecs) = tx.load::<EcsInstance>(id)? {
-                    if release {
-                        if let (Some(vsw), Some(ip)) = (&ecs.vswitch_id, &ecs.private_ip) {
-                            membership::release_ip(tx, vsw, ip)?;
-                        }
-                        tx.remove::<EcsInstance>(id)?;
-                    } else {
+                let release = activity.kind == ActivityKind::ScaleIn
+                    && (inst.creation_type == CreationType::AutoCreated || inst.entrusted);
+                match tx.load::<EcsInstance>(id)? {
+                    Some(ecs) if release => crate::ecs::delete_ecs(tx, &ecs)?,
+                    Some(mut ecs) => {
                         ecs.scaling_group_id = None;
                         tx.save(&ecs)?;
+                    }
+                    // Deleted behind the group's back: its address is free only now.
+                    None => {
+                        if let (Some(vsw), Some(ip)) = (&inst.vswitch_id, &inst.private_ip) {
+                            membership::release_ip(tx, vsw, ip)?;
+                        }
                     }
                 }
             }
             activity.status_message = format!("\"{n}\" ECS instances are removed");
         }
+        ActivityKind::Standby => {}
     }
     let (total, attached, auto) = capacities(tx, &group.id)?;
     activity.status = ActivityStatus::Successful;
@@ -452,6 +578,36 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
         return Ok(());
     }
     tx.save(&group)?;
+    if activity.replace > 0 && group.state == GroupState::Active {
+        let n = activity.replace.min(group.max_size - total).max(0) as usize;
+        if n > 0 {
+            let trigger = Trigger {
+                cause: format!(
+                    "The unhealthy instances of scaling group \"{}\" are replaced, changing the Total Capacity from \"{total}\" to \"{}\".",
+                    group.id,
+                    total + n as i64
+                ),
+                source_type: "Ess",
+                source_id: group.id.clone(),
+                metadata: None,
+            };
+            match preflight_scale_out(tx, &group, n) {
+                Ok(()) => {
+                    start_scale_out(ctx, tx, &mut group, n, trigger)?;
+                }
+                Err(crate::Error::Fault(f)) => record_failed(
+                    ctx,
+                    tx,
+                    &group,
+                    format!("Add \"{n}\" ECS instance{}", plural(n)),
+                    trigger,
+                    &f,
+                )?,
+                Err(e) => return Err(e),
+            }
+            return Ok(());
+        }
+    }
     converge(ctx, tx, &mut group)?;
     Ok(())
 }
@@ -638,4 +794,31 @@ pub fn job_ctx<'a>(cloud: &'a Cloud, params: &'a esl_wire::Params, now_ms: i64) 
         now_ms,
         params,
     }
+}
+
+pub fn describe_detail(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let id = ctx.params.required("ScalingActivityId")?;
+    let a = tx
+        .load::<ScalingActivity>(id)?
+        .ok_or_else(|| fault::invalid_parameter("ScalingActivityId"))?;
+    let detail = if a.detail.is_empty() {
+        let ids = a
+            .instance_ids
+            .iter()
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match a.status {
+            ActivityStatus::InProgress => format!("{}: in progress ({ids}).", a.description),
+            _ => format!(
+                "{}: {} ({ids}). {}",
+                a.description,
+                a.status.as_str(),
+                a.status_message
+            ),
+        }
+    } else {
+        a.detail.clone()
+    };
+    Ok(json!({"ScalingActivityId": a.id, "Detail": detail}))
 }

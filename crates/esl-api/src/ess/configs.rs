@@ -144,3 +144,79 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         json!({"TotalCount": total, "PageNumber": number, "PageSize": size, "ScalingConfigurations": items}),
     )
 }
+
+fn load_config(tx: &mut dyn Tx, id: &str) -> Result<ScalingConfiguration> {
+    Ok(tx
+        .load::<ScalingConfiguration>(id)?
+        .ok_or_else(fault::scaling_config_not_found)?)
+}
+
+pub fn modify(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut c = load_config(tx, p.required("ScalingConfigurationId")?)?;
+    let g = load_group(tx, &c.group_id)?;
+    if let Some(name) = p.str("ScalingConfigurationName") {
+        if !valid_ess_name(name) {
+            return Err(fault::invalid_parameter("ScalingConfigurationName").into());
+        }
+        let siblings = tx.list::<ScalingConfiguration>(&Filter {
+            parent: Some(&g.id),
+            ..Default::default()
+        })?;
+        if siblings.iter().any(|o| o.id != c.id && o.name == name) {
+            return Err(fault::name_duplicate("ScalingConfigurationName").into());
+        }
+        c.name = name.to_string();
+    }
+    if let Some(image) = p
+        .str("ImageId")
+        .or(p.str("ImageName"))
+        .or(p.str("ImageFamily"))
+    {
+        c.image_id = image.to_string();
+    }
+    let types = p.list("InstanceTypes");
+    if !types.is_empty() {
+        c.instance_type = None;
+        c.instance_types = types;
+    }
+    let sg = p.string("SecurityGroupId");
+    let sgs = p.list("SecurityGroupIds");
+    if sg.is_some() && !sgs.is_empty() {
+        return Err(fault::conflict("SecurityGroupId", "SecurityGroupIds").into());
+    }
+    for id in sg.iter().chain(sgs.iter()) {
+        let group = tx
+            .load::<SecurityGroup>(id)?
+            .ok_or_else(fault::ess_security_group_not_found)?;
+        if group.vpc_id != g.vpc_id {
+            return Err(fault::ess_security_group_vpc_mismatch().into());
+        }
+    }
+    if sg.is_some() || !sgs.is_empty() {
+        c.security_group_id = sg;
+        c.security_group_ids = sgs;
+    }
+    for (wire, out) in ECHO {
+        if let Some(v) = p.str(wire) {
+            c.echo.insert(out.to_string(), Value::String(v.to_string()));
+        }
+    }
+    tx.save(&c)?;
+    Ok(json!({}))
+}
+
+pub fn delete(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let c = load_config(tx, ctx.params.required("ScalingConfigurationId")?)?;
+    if c.state == ConfigState::Active {
+        return Err(fault::scaling_config_state().into());
+    }
+    let in_use = super::activity::group_instances(tx, &c.group_id)?
+        .iter()
+        .any(|m| m.config_id.as_deref() == Some(c.id.as_str()));
+    if in_use {
+        return Err(fault::instance_in_use().into());
+    }
+    tx.remove::<ScalingConfiguration>(&c.id)?;
+    Ok(json!({}))
+}

@@ -484,3 +484,34 @@ pub fn disable(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     tx.save(&g)?;
     Ok(json!({}))
 }
+
+pub fn set_deletion_protection(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let mut g = load_group(tx, ctx.params.required("ScalingGroupId")?)?;
+    g.deletion_protection = ctx
+        .params
+        .bool("GroupDeletionProtection")?
+        .ok_or_else(|| fault::missing_parameter("GroupDeletionProtection"))?;
+    g.modified_ms = ctx.now_ms;
+    tx.save(&g)?;
+    Ok(json!({}))
+}
+
+pub fn describe_limitation(ctx: &Ctx<'_>, _tx: &mut dyn Tx) -> Result<Value> {
+    let q = &ctx.cloud.quotas;
+    Ok(json!({
+        "MaxNumberOfScalingGroups": q.scaling_groups_per_region,
+        "MaxNumberOfScalingConfigurations": q.configurations_per_group,
+        "MaxNumberOfScalingRules": q.rules_per_group,
+        "MaxNumberOfScheduledTasks": 100,
+        "MaxNumberOfScalingInstances": q.max_size,
+        "MaxNumberOfDBInstances": q.db_instances_per_group,
+        "MaxNumberOfLoadBalancers": 5,
+        "MaxNumberOfMinSize": q.max_size,
+        "MaxNumberOfMaxSize": q.max_size,
+        "MaxNumberOfLifecycleHooks": 6,
+        "MaxNumberOfNotificationConfigurations": 6,
+        "MaxNumberOfVServerGroups": 5,
+        "MaxNumberOfAlbServerGroup": 5,
+        "MaxNumberOfNlbServerGroup": 5,
+    }))
+}

@@ -1,7 +1,7 @@
 //! Instances in a scaling group: RemoveInstances and DescribeScalingInstances.
 
 use esl_domain::fault;
-use esl_domain::model::{CreationType, GroupState, LifecycleState, ScalingInstance};
+use esl_domain::model::{ActivityKind, CreationType, GroupState, LifecycleState, ScalingInstance};
 use esl_store::{Tx, TxExt};
 use serde_json::{json, Value};
 
@@ -119,4 +119,296 @@ pub fn describe(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     Ok(
         json!({"TotalCount": total, "TotalSpotCount": 0, "PageNumber": number, "PageSize": size, "ScalingInstances": items}),
     )
+}
+
+fn instance_fault(code: &'static str, id: &str, text: &str) -> esl_domain::Fault {
+    esl_domain::Fault {
+        status: 400,
+        code: code.into(),
+        message: format!("Instance \"{id}\" {text}"),
+    }
+}
+
+/// The group must be Active with no activity running.
+fn ready_for_activity(g: &esl_domain::model::ScalingGroup) -> Result<()> {
+    if g.state != GroupState::Active || g.deleting {
+        return Err(fault::scaling_group_status().into());
+    }
+    if g.running_activity.is_some() {
+        return Err(fault::activity_in_progress().into());
+    }
+    Ok(())
+}
+
+pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    use esl_domain::model::{EcsInstance, EcsStatus};
+    let p = ctx.params;
+    let mut g = load_group(tx, p.required("ScalingGroupId")?)?;
+    let ids = p.list("InstanceIds");
+    if ids.is_empty() {
+        return Err(fault::missing_parameter("InstanceIds").into());
+    }
+    if ids.len() > 20 {
+        return Err(fault::invalid_parameter("InstanceIds").into());
+    }
+    ready_for_activity(&g)?;
+    let ignore_invalid = p.bool("IgnoreInvalidInstance")?.unwrap_or(false);
+    let mut chosen: Vec<EcsInstance> = Vec::new();
+    for id in &ids {
+        let checked = (|| -> Result<EcsInstance> {
+            let ecs = tx
+                .load::<EcsInstance>(id)?
+                .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+            if ecs.region != g.region {
+                return Err(instance_fault(
+                    "InvalidInstanceId.RegionMismatch",
+                    id,
+                    "and the specified scaling group are not in the same Region.",
+                )
+                .into());
+            }
+            if ecs
+                .scaling_group_id
+                .as_deref()
+                .is_some_and(|other| other != g.id)
+            {
+                return Err(instance_fault(
+                    "InvalidInstanceId.InUse",
+                    id,
+                    "is already attached to another scaling group.",
+                )
+                .into());
+            }
+            if ecs.vpc_id != g.vpc_id {
+                return Err(if ecs.vpc_id.is_some() != g.vpc_id.is_some() {
+                    instance_fault(
+                        "InvalidInstanceId.NetworkTypeMismatch",
+                        id,
+                        "and the specified scaling group are not in the same network type.",
+                    )
+                } else {
+                    instance_fault(
+                        "InvalidInstanceId.VPCMismatch",
+                        id,
+                        "and the specified scaling group are not in the same VPC.",
+                    )
+                }
+                .into());
+            }
+            if ecs.status != EcsStatus::Running || ecs.scaling_group_id.is_some() {
+                return Err(esl_domain::Fault {
+                    status: 400,
+                    code: "IncorrectInstanceStatus".into(),
+                    message: format!(
+                        "The current status of instance \"{id}\" does not support this action."
+                    ),
+                }
+                .into());
+            }
+            Ok(ecs)
+        })();
+        match checked {
+            Ok(ecs) => {
+                if !chosen.iter().any(|c| c.id == ecs.id) {
+                    chosen.push(ecs)
+                }
+            }
+            Err(_) if ignore_invalid => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if chosen.is_empty() {
+        return Err(fault::scaling_instance_not_found(&ids[0]).into());
+    }
+    let total = group_instances(tx, &g.id)?.len() as i64;
+    let target = total + chosen.len() as i64;
+    if target > g.max_size {
+        return Err(fault::capacity_max().into());
+    }
+    if let Some(d) = g.desired_capacity {
+        g.desired_capacity = Some((d + chosen.len() as i64).min(g.max_size));
+    }
+    let trigger = Trigger {
+        cause: format!("A user requests to attach ECS instances to scaling group \"{}\", changing the Total Capacity from \"{total}\" to \"{target}\".", g.id),
+        source_type: "APIs",
+        source_id: String::new(),
+        metadata: None,
+    };
+    let entrusted = p.bool("Entrusted")?.unwrap_or(false);
+    let activity_id = activity::start_attach(ctx, tx, &mut g, chosen, entrusted, trigger)?;
+    Ok(json!({"ScalingActivityId": activity_id}))
+}
+
+/// The members named by `InstanceIds`, each checked to belong to the group.
+fn members(ctx: &Ctx<'_>, tx: &mut dyn Tx, group_id: &str) -> Result<Vec<ScalingInstance>> {
+    let ids = ctx.params.list("InstanceIds");
+    if ids.is_empty() {
+        return Err(fault::missing_parameter("InstanceIds").into());
+    }
+    if ids.len() > 20 {
+        return Err(fault::invalid_parameter("InstanceIds").into());
+    }
+    let mut out: Vec<ScalingInstance> = Vec::new();
+    for id in &ids {
+        let m = tx
+            .load::<ScalingInstance>(id)?
+            .filter(|m| m.group_id == group_id)
+            .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+        if !out.iter().any(|o| o.id == m.id) {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut g = load_group(tx, p.required("ScalingGroupId")?)?;
+    ready_for_activity(&g)?;
+    let leaving = members(ctx, tx, &g.id)?;
+    for m in &leaving {
+        if !matches!(
+            m.state,
+            LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby
+        ) {
+            return Err(fault::incorrect_instance_status().into());
+        }
+    }
+    let total = group_instances(tx, &g.id)?.len() as i64;
+    let target = total - leaving.len() as i64;
+    if target < g.min_size {
+        return Err(fault::capacity_min().into());
+    }
+    if p.bool("DecreaseDesiredCapacity")?.unwrap_or(true) {
+        if let Some(d) = g.desired_capacity {
+            g.desired_capacity = Some((d - leaving.len() as i64).max(g.min_size));
+        }
+    }
+    let option = p.str("DetachOption");
+    if option.is_some_and(|o| o != "both") {
+        return Err(fault::invalid_parameter("DetachOption").into());
+    }
+    let trigger = Trigger {
+        cause: format!("A user requests to detach ECS instances from scaling group \"{}\", changing the Total Capacity from \"{total}\" to \"{target}\".", g.id),
+        source_type: "APIs",
+        source_id: String::new(),
+        metadata: None,
+    };
+    let removal = activity::Removal {
+        kind: ActivityKind::Detach,
+        remove_ips: option == Some("both"),
+        replace: 0,
+    };
+    let ids = leaving.into_iter().map(|m| m.id).collect();
+    let activity_id = activity::start_removal(ctx, tx, &mut g, ids, trigger, removal)?;
+    Ok(json!({"ScalingActivityId": activity_id}))
+}
+
+pub fn set_protection(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let g = load_group(tx, p.required("ScalingGroupId")?)?;
+    let protect = p
+        .bool("ProtectedFromScaleIn")?
+        .ok_or_else(|| fault::missing_parameter("ProtectedFromScaleIn"))?;
+    if g.state != GroupState::Active || g.deleting {
+        return Err(fault::scaling_group_status().into());
+    }
+    let (from, to) = if protect {
+        (LifecycleState::InService, LifecycleState::Protected)
+    } else {
+        (LifecycleState::Protected, LifecycleState::InService)
+    };
+    let chosen = members(ctx, tx, &g.id)?;
+    for m in &chosen {
+        if m.state != from && m.state != to {
+            return Err(fault::incorrect_instance_status().into());
+        }
+    }
+    for mut m in chosen {
+        m.state = to;
+        tx.save(&m)?;
+    }
+    Ok(json!({}))
+}
+
+fn standby(ctx: &Ctx<'_>, tx: &mut dyn Tx, enter: bool) -> Result<Value> {
+    let p = ctx.params;
+    let mut g = load_group(tx, p.required("ScalingGroupId")?)?;
+    let (from, to) = if enter {
+        (LifecycleState::InService, LifecycleState::Standby)
+    } else {
+        (LifecycleState::Standby, LifecycleState::InService)
+    };
+    let chosen = members(ctx, tx, &g.id)?;
+    for m in &chosen {
+        if m.state != from {
+            return Err(fault::incorrect_instance_status().into());
+        }
+    }
+    let ids: Vec<String> = chosen.iter().map(|m| m.id.clone()).collect();
+    for mut m in chosen {
+        m.state = to;
+        tx.save(&m)?;
+    }
+    let n = ids.len();
+    let cause = format!(
+        "A user requests to {} standby for ECS instances of scaling group \"{}\".",
+        if enter { "enter" } else { "exit" },
+        g.id
+    );
+    let activity_id = activity::record_immediate(
+        ctx,
+        tx,
+        &mut g,
+        if enter {
+            format!(
+                "Put \"{n}\" ECS instance{} into standby",
+                if n == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "Take \"{n}\" ECS instance{} out of standby",
+                if n == 1 { "" } else { "s" }
+            )
+        },
+        ids,
+        Trigger {
+            cause,
+            source_type: "APIs",
+            source_id: String::new(),
+            metadata: None,
+        },
+    )?;
+    Ok(json!({"ScalingActivityId": activity_id}))
+}
+
+pub fn enter_standby(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    standby(ctx, tx, true)
+}
+
+pub fn exit_standby(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    standby(ctx, tx, false)
+}
+
+pub fn set_health(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let id = p.required("InstanceId")?;
+    let healthy = match p.required("HealthStatus")? {
+        "Healthy" => true,
+        "Unhealthy" => false,
+        _ => return Err(fault::invalid_parameter("HealthStatus").into()),
+    };
+    let mut m = tx
+        .load::<ScalingInstance>(id)?
+        .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+    // Protected and Standby members keep their health status.
+    if matches!(m.state, LifecycleState::Protected | LifecycleState::Standby) {
+        return Ok(json!({}));
+    }
+    m.healthy = healthy;
+    tx.save(&m)?;
+    if !healthy {
+        super::health::schedule(ctx, tx, &m.group_id)?;
+    }
+    Ok(json!({}))
 }

@@ -6,8 +6,10 @@ pub mod activity;
 mod configs;
 mod dbs;
 mod groups;
+pub mod health;
 mod instances;
 mod rules;
+pub mod scheduled;
 
 use esl_domain::fault;
 use esl_domain::model::ScalingGroup;
@@ -32,6 +34,32 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DescribeScalingInstances", instances::describe);
     cloud.add(f, "DescribeScalingActivities", activity::describe);
     cloud.add(f, "AttachDBInstances", dbs::attach);
+    cloud.add(f, "ModifyScalingConfiguration", configs::modify);
+    cloud.add(f, "DeleteScalingConfiguration", configs::delete);
+    cloud.add(f, "ModifyScalingRule", rules::modify);
+    cloud.add(f, "DeleteScalingRule", rules::delete);
+    cloud.add(f, "ScaleWithAdjustment", rules::scale_with_adjustment);
+    cloud.add(f, "AttachInstances", instances::attach);
+    cloud.add(f, "DetachInstances", instances::detach);
+    cloud.add(f, "SetInstancesProtection", instances::set_protection);
+    cloud.add(f, "EnterStandby", instances::enter_standby);
+    cloud.add(f, "ExitStandby", instances::exit_standby);
+    cloud.add(f, "SetInstanceHealth", instances::set_health);
+    cloud.add(
+        f,
+        "SetGroupDeletionProtection",
+        groups::set_deletion_protection,
+    );
+    cloud.add(f, "DescribeLimitation", groups::describe_limitation);
+    cloud.add(
+        f,
+        "DescribeScalingActivityDetail",
+        activity::describe_detail,
+    );
+    cloud.add(f, "CreateScheduledTask", scheduled::create);
+    cloud.add(f, "ModifyScheduledTask", scheduled::modify);
+    cloud.add(f, "DescribeScheduledTasks", scheduled::describe);
+    cloud.add(f, "DeleteScheduledTask", scheduled::delete);
     cloud.add(f, "DetachDBInstances", dbs::detach);
 }
 

@@ -133,26 +133,59 @@ pub fn execute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         }
         .into());
     }
-    let mut g = load_group(tx, &rule.group_id)?;
+    let activity_id = run_rule(ctx, tx, &rule, |total, target| {
+        Trigger {
+        cause: format!(
+            "A user requests to execute scaling rule \"{}\", changing the Total Capacity from \"{total}\" to \"{target}\".",
+            rule.id
+        ),
+        source_type: "APIs",
+        source_id: rule.id.clone(),
+        metadata: None,
+    }
+    })?;
+    Ok(json!({"ScalingActivityId": activity_id}))
+}
+
+/// Executes a simple rule on its group.
+pub fn run_rule(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    rule: &ScalingRule,
+    trigger: impl FnOnce(i64, i64) -> Trigger,
+) -> Result<String> {
+    let kind = rule
+        .adjustment_type
+        .as_deref()
+        .and_then(AdjustmentType::parse)
+        .ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
+    let adjustment = (
+        kind,
+        rule.adjustment_value.unwrap_or(0),
+        rule.min_adjustment_magnitude,
+    );
+    adjust(ctx, tx, &rule.group_id, adjustment, trigger).map(|(id, _)| id)
+}
+
+/// Adjusts a group's capacity: the group must be Active with no activity running, and the
+/// clamped result must differ from the current total. Returns the activity and its type.
+fn adjust(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group_id: &str,
+    (kind, value, magnitude): (AdjustmentType, i64, Option<i64>),
+    trigger: impl FnOnce(i64, i64) -> Trigger,
+) -> Result<(String, &'static str)> {
+    let mut g = load_group(tx, group_id)?;
     if g.state != GroupState::Active || g.deleting {
         return Err(fault::scaling_group_status().into());
     }
     if g.running_activity.is_some() {
         return Err(fault::activity_in_progress().into());
     }
-    let kind = rule
-        .adjustment_type
-        .as_deref()
-        .and_then(AdjustmentType::parse)
-        .ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
     let total = group_instances(tx, &g.id)?.len() as i64;
     let target = scaling::clamp(
-        scaling::raw_target(
-            total,
-            kind,
-            rule.adjustment_value.unwrap_or(0),
-            rule.min_adjustment_magnitude,
-        ),
+        scaling::raw_target(total, kind, value, magnitude),
         g.min_size,
         g.max_size,
     );
@@ -162,24 +195,107 @@ pub fn execute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if g.desired_capacity.is_some() {
         g.desired_capacity = Some(target);
     }
-    let trigger = Trigger {
-        cause: format!("A user requests to execute scaling rule \"{}\", changing the Total Capacity from \"{total}\" to \"{target}\".", rule.id),
-        source_type: "APIs",
-        source_id: rule.id.clone(),
-        metadata: None,
-    };
-    let activity_id = if target > total {
-        activity::start_scale_out(ctx, tx, &mut g, (target - total) as usize, trigger)?
-    } else {
-        let chosen = scaling::choose_for_removal(
-            activity::removal_candidates(tx, &g)?,
-            &activity::removal_policies(&g),
-            (total - target) as usize,
-        );
-        if chosen.is_empty() {
-            return Err(fault::capacity_no_change().into());
+    let trigger = trigger(total, target);
+    if target > total {
+        return Ok((
+            activity::start_scale_out(ctx, tx, &mut g, (target - total) as usize, trigger)?,
+            "ScaleOut",
+        ));
+    }
+    let chosen = scaling::choose_for_removal(
+        activity::removal_candidates(tx, &g)?,
+        &activity::removal_policies(&g),
+        (total - target) as usize,
+    );
+    if chosen.is_empty() {
+        return Err(fault::capacity_no_change().into());
+    }
+    Ok((
+        activity::start_scale_in(ctx, tx, &mut g, chosen, trigger)?,
+        "ScaleIn",
+    ))
+}
+
+fn load_rule(tx: &mut dyn Tx, id: &str) -> Result<ScalingRule> {
+    Ok(tx
+        .load::<ScalingRule>(id)?
+        .ok_or_else(fault::scaling_rule_not_found)?)
+}
+
+pub fn modify(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut r = load_rule(tx, p.required("ScalingRuleId")?)?;
+    if let Some(name) = p.str("ScalingRuleName") {
+        if !valid_ess_name(name) {
+            return Err(fault::invalid_parameter("ScalingRuleName").into());
         }
-        activity::start_scale_in(ctx, tx, &mut g, chosen, trigger)?
-    };
-    Ok(json!({"ScalingActivityId": activity_id}))
+        let siblings = tx.list::<ScalingRule>(&Filter {
+            parent: Some(&r.group_id),
+            ..Default::default()
+        })?;
+        if siblings.iter().any(|o| o.id != r.id && o.name == name) {
+            return Err(fault::name_duplicate("ScalingRuleName").into());
+        }
+        r.name = name.to_string();
+    }
+    if let Some(t) = p.str("AdjustmentType") {
+        AdjustmentType::parse(t).ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
+        r.adjustment_type = Some(t.to_string());
+    }
+    if let Some(v) = p.int("AdjustmentValue")? {
+        r.adjustment_value = Some(v);
+    }
+    if let (Some(t), Some(v)) = (
+        r.adjustment_type.as_deref().and_then(AdjustmentType::parse),
+        r.adjustment_value,
+    ) {
+        t.check_value(v)?;
+    }
+    if let Some(c) = p.int("Cooldown")? {
+        if !(0..=86400).contains(&c) {
+            return Err(fault::invalid_parameter("Cooldown").into());
+        }
+        r.cooldown = Some(c);
+    }
+    if let Some(m) = p.int("MinAdjustmentMagnitude")? {
+        r.min_adjustment_magnitude = Some(m);
+    }
+    tx.save(&r)?;
+    Ok(json!({}))
+}
+
+pub fn delete(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let r = load_rule(tx, ctx.params.required("ScalingRuleId")?)?;
+    tx.remove::<ScalingRule>(&r.id)?;
+    Ok(json!({}))
+}
+
+/// ScaleWithAdjustment: like a simple rule given inline. The activity starts in the call (with
+/// SyncActivity false too: the desired capacity is updated and the group converges at once).
+pub fn scale_with_adjustment(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let group_id = p.required("ScalingGroupId")?;
+    load_group(tx, group_id)?;
+    let kind = AdjustmentType::parse(p.required("AdjustmentType")?)
+        .ok_or_else(|| fault::invalid_parameter("AdjustmentType"))?;
+    let value = p
+        .int("AdjustmentValue")?
+        .ok_or_else(|| fault::missing_parameter("AdjustmentValue"))?;
+    kind.check_value(value)?;
+    let metadata = p.string("ActivityMetadata");
+    let (activity_id, activity_type) = adjust(
+        ctx,
+        tx,
+        group_id,
+        (kind, value, p.int("MinAdjustmentMagnitude")?),
+        |total, target| {
+            Trigger {
+            cause: format!("A user requests to scale with adjustment, changing the Total Capacity from \"{total}\" to \"{target}\"."),
+            source_type: "APIs",
+            source_id: String::new(),
+            metadata,
+        }
+        },
+    )?;
+    Ok(json!({"ScalingActivityId": activity_id, "ActivityType": activity_type}))
 }
