@@ -6,6 +6,7 @@
 
 #![recursion_limit = "256"]
 
+mod dbs;
 mod ecs;
 mod ess;
 mod jobs;
@@ -92,6 +93,12 @@ pub enum Family {
     Ecs,
     Vpc,
     Rds,
+    Polardb,
+    Dds,
+    Adb,
+    Gpdb,
+    Kvstore,
+    Oos,
 }
 
 fn family(product: Product) -> Option<Family> {
@@ -100,7 +107,12 @@ fn family(product: Product) -> Option<Family> {
         Product::Ecs => Some(Family::Ecs),
         Product::Vpc => Some(Family::Vpc),
         Product::Rds => Some(Family::Rds),
-        _ => None,
+        Product::Polardb => Some(Family::Polardb),
+        Product::Dds => Some(Family::Dds),
+        Product::Adb => Some(Family::Adb),
+        Product::Gpdb => Some(Family::Gpdb),
+        Product::Kvstore => Some(Family::Kvstore),
+        Product::Oos => Some(Family::Oos),
     }
 }
 
@@ -167,6 +179,7 @@ impl Cloud {
         ecs::register(&mut cloud);
         rds::register(&mut cloud);
         ess::register(&mut cloud);
+        dbs::register(&mut cloud);
         cloud
     }
 
