@@ -8,7 +8,7 @@ use esl_store::{Job, Tx};
 use esl_wire::Params;
 use serde_json::Value;
 
-use crate::ess::{activity, health, scheduled};
+use crate::ess::{activity, health, hooks, scheduled};
 use crate::{rds, Cloud};
 
 pub struct Jobs {
@@ -31,7 +31,18 @@ impl JobRunner for Jobs {
             activity::ACTIVITY_DONE => activity::finish(&ctx, tx, field(&payload, "activity")?),
             rds::DB_READY => rds::ready(tx, field(&payload, "db")?),
             rds::DB_GONE => rds::gone(tx, field(&payload, "db")?),
+            crate::dbs::DB_READY => crate::dbs::ready(tx, field(&payload, "db")?),
+            crate::dbs::DB_GONE => crate::dbs::gone(tx, field(&payload, "db")?),
             crate::ecs::SETTLE => crate::ecs::settle(tx, field(&payload, "instance")?),
+            hooks::TIMEOUT => {
+                let generation = payload
+                    .get("generation")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0) as u32;
+                hooks::timeout(&ctx, tx, field(&payload, "token")?, generation)
+            }
+            crate::oos::RUN => crate::oos::run(&ctx, tx, field(&payload, "execution")?),
+            hooks::CONVERGE => hooks::converge_job(&ctx, tx, field(&payload, "group")?),
             health::HEALTH_CHECK => health::check(&ctx, tx, field(&payload, "group")?),
             scheduled::FIRE => {
                 let generation = payload

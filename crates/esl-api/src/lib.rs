@@ -11,6 +11,7 @@ mod ecs;
 mod ess;
 mod jobs;
 mod membership;
+mod oos;
 mod rds;
 mod util;
 mod vpc;
@@ -140,6 +141,20 @@ impl From<StoreError> for Error {
     }
 }
 
+impl Error {
+    /// What the caller sees: the fault's code, or a generic internal error (logged in detail).
+    pub fn into_api(self, action: &str) -> ApiError {
+        match self {
+            Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
+            Error::Api(e) => e,
+            Error::Store(e) => {
+                tracing::error!(action, "store error: {e}");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What a handler sees besides the transaction.
@@ -180,6 +195,7 @@ impl Cloud {
         rds::register(&mut cloud);
         ess::register(&mut cloud);
         dbs::register(&mut cloud);
+        oos::register(&mut cloud);
         cloud
     }
 
@@ -202,6 +218,50 @@ impl Cloud {
         action: &str,
         params: &Params,
     ) -> Result<Value, ApiError> {
+        let now_ms = self.clock.now_ms();
+        self.store
+            .transact(|tx| {
+                self.run_action(tx, now_ms, product, action, params)
+                    .map_err(Error::Api)
+            })
+            .map_err(|e| e.into_api(action))
+    }
+
+    /// Runs one action inside an existing transaction (the OOS executor's API calls), under a
+    /// savepoint, so a refusal changes nothing and the caller's transaction goes on.
+    pub fn dispatch_in(
+        &self,
+        tx: &mut dyn Tx,
+        now_ms: i64,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
+        let store = |e: StoreError| {
+            tracing::error!(action, "store error: {e}");
+            ApiError::internal()
+        };
+        tx.savepoint("dispatch_in").map_err(store)?;
+        match self.run_action(tx, now_ms, product, action, params) {
+            Ok(v) => {
+                tx.release("dispatch_in").map_err(store)?;
+                Ok(v)
+            }
+            Err(e) => {
+                tx.rollback_to("dispatch_in").map_err(store)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn run_action(
+        &self,
+        tx: &mut dyn Tx,
+        now_ms: i64,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
         let meta = product
             .action(action)
             .ok_or_else(ApiError::action_not_found)?;
@@ -209,24 +269,13 @@ impl Cloud {
             .and_then(|f| self.handlers.get(&(f, action)))
             .ok_or_else(|| ApiError::unsupported_operation(action))?;
         meta.validate(params)?;
-        let now_ms = self.clock.now_ms();
         let ctx = Ctx {
             cloud: self,
             product,
             now_ms,
             params,
         };
-        let mut body = self
-            .store
-            .transact(|tx| handler(&ctx, tx))
-            .map_err(|e| match e {
-                Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
-                Error::Api(e) => e,
-                Error::Store(e) => {
-                    tracing::error!(action, "store error: {e}");
-                    ApiError::internal()
-                }
-            })?;
+        let mut body = handler(&ctx, tx).map_err(|e| e.into_api(action))?;
         esl_wire::shape::drop_nulls(&mut body);
         esl_wire::shape::conform(&mut body, &meta.response, product.wraps_lists());
         Ok(body)

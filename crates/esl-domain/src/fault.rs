@@ -459,3 +459,187 @@ pub fn deletion_protected() -> Fault {
 pub fn scaling_policy_invalid() -> Fault {
     invalid_parameter("ScalingPolicy")
 }
+
+// ---- ApsaraDB (PolarDB, MongoDB, AnalyticDB, Redis) ----
+// Codes and texts from each product's official metadata (api-meta/*.json errorCodes) where it lists
+// them; the few the metadata does not name are marked [unverified].
+
+// PolarDB (polardb 2017-08-01)
+pub fn polardb_cluster_not_found() -> Fault {
+    f(
+        404,
+        "InvalidDBClusterId.NotFound",
+        "The DBClusterId provided does not exist in our records.",
+    )
+}
+pub fn polardb_cluster_status() -> Fault {
+    f(
+        403,
+        "OperationDenied.DBClusterStatus",
+        "The operation is not permitted due to status of cluster.",
+    )
+}
+pub fn polardb_release_status() -> Fault {
+    f(
+        403,
+        "OperationDenied.ClusterStatus",
+        "The PolarDB cluster is not allowed to release when it is not running.",
+    )
+}
+/// PolarDB and Redis.
+pub fn security_ip_list_format() -> Fault {
+    f(
+        400,
+        "InvalidSecurityIPList.Format",
+        "Specified security IP list format is not valid.",
+    )
+}
+/// PolarDB, AnalyticDB and Redis (without the RDS text's final period).
+pub fn security_ip_list_duplicate() -> Fault {
+    f(
+        400,
+        "InvalidSecurityIPList.Duplicate",
+        "Specified security IP list is not valid: Duplicate IP address in the list",
+    )
+}
+pub fn polardb_security_ip_exists() -> Fault {
+    f(
+        403,
+        "SecurityIPList.Duplicate",
+        "Specified same security IP already exists.",
+    )
+}
+pub fn polardb_security_group_count() -> Fault {
+    f(
+        400,
+        "NumberExceed.securityGroupIds",
+        "The number of SecurityGroupIds exceeds 10.",
+    )
+}
+/// [unverified] PolarDB and AnalyticDB name no code for a bad DBClusterIPArrayName.
+pub fn cluster_ip_array_name() -> Fault {
+    invalid_parameter("DBClusterIPArrayName")
+}
+/// [unverified] No engine documents the error for one whitelist group too many.
+pub fn whitelist_group_quota() -> Fault {
+    f(
+        400,
+        "QuotaExceeded.WhitelistGroup",
+        "The number of IP whitelist groups exceeds the maximum allowed.",
+    )
+}
+
+// MongoDB (Dds 2015-12-01)
+pub fn dds_instance_not_found() -> Fault {
+    f(
+        404,
+        "InvalidDBInstanceId.NotFound",
+        "The DBInstanceId provided does not exist in our records.",
+    )
+}
+pub fn dds_instance_status() -> Fault {
+    f(
+        403,
+        "OperationDenied.DBInstanceStatus",
+        "The operation is not permitted due to status of instance.",
+    )
+}
+pub fn dds_security_ips_malformed() -> Fault {
+    f(
+        400,
+        "InvalidSecurityIps.MalFormed",
+        "The specified parameter \"SecurityIps\" is not valid.",
+    )
+}
+/// An address already in the group (strict Append) or twice in the request; the text is the
+/// metadata's, odd as it reads.
+pub fn dds_security_ip_duplicate() -> Fault {
+    f(
+        400,
+        "InvalidInstanceIp.Duplicate",
+        "The quota of security ip  exceeds.",
+    )
+}
+pub fn dds_security_ip_quota() -> Fault {
+    f(
+        400,
+        "InvalidSecurityIPListLength.Malformed",
+        "The Security IP address is not in the available range or occupied.",
+    )
+}
+pub fn dds_security_ip_not_found() -> Fault {
+    f(
+        404,
+        "InvalidSecurityIPs.NotFound",
+        "The Specified same security IP does not exist or at least one security IP need.",
+    )
+}
+/// MongoDB and Redis.
+pub fn group_name_format() -> Fault {
+    f(
+        400,
+        "InvalidGroupName.Format",
+        "Sepecified group name is not valid.",
+    )
+}
+
+// AnalyticDB for MySQL (adb 2019-03-15)
+pub fn adb_cluster_not_found() -> Fault {
+    f(
+        404,
+        "InvalidDBCluster.NotFound",
+        "The DBClusterId provided does not exist in our records.",
+    )
+}
+pub fn adb_cluster_status() -> Fault {
+    f(
+        400,
+        "IncorrectDBInstanceState",
+        "The specified instance state does not support this operation.",
+    )
+}
+pub fn adb_security_ip_malformed() -> Fault {
+    f(
+        400,
+        "InvalidSecurityIPList.Malformed",
+        "The specified SecurityIPList is incorrectly formatted.",
+    )
+}
+pub fn adb_security_ip_exists() -> Fault {
+    f(
+        400,
+        "SecurityIPList.Duplicate",
+        "The specified IP address is duplicate.",
+    )
+}
+
+// Redis / Tair (R-kvstore 2015-01-01)
+pub fn kvstore_instance_not_found() -> Fault {
+    f(
+        404,
+        "InvalidInstanceId.NotFound",
+        "The InstanceId provided does not exist in our records.",
+    )
+}
+pub fn kvstore_security_ip_exists() -> Fault {
+    f(
+        409,
+        "SecurityIPList.Duplicate",
+        "Specified same security IP already exists.",
+    )
+}
+pub fn kvstore_security_ip_not_found() -> Fault {
+    f(
+        404,
+        "InvalidSecurityIPList.NotFound",
+        "Specified same security IP does not exist or at least one security IP need.",
+    )
+}
+/// A DryRun request that would have succeeded (Redis CreateInstance).
+pub fn dry_run_operation() -> Fault {
+    f(
+        400,
+        "DryRunOperation",
+        "Request validation has been passed with DryRun flag set.",
+    )
+}

@@ -272,6 +272,14 @@ pub struct ScalingActivity {
     /// For a health-check removal: how many instances to add back once it ends.
     #[serde(default)]
     pub replace: i64,
+    /// For a removal: whether the instances are released (or only let go), and whether their IPs
+    /// leave the whitelists (decided when the activity starts; applied when its wait ends).
+    #[serde(default = "yes")]
+    pub remove_ips: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 resource!(ScalingActivity, "scaling_activity", |s| parent: Some(s.group_id.as_str()), name: None);
 
@@ -321,3 +329,108 @@ pub struct ScheduledTask {
     pub generation: u64,
 }
 resource!(ScheduledTask, "scheduled_task", |s| parent: s.group_id.as_deref(), name: Some(s.name.as_str()));
+
+wire_enum!(Transition { ScaleOut => "SCALE_OUT", ScaleIn => "SCALE_IN" });
+wire_enum!(HookResult { Continue => "CONTINUE", Abandon => "ABANDON", Rollback => "ROLLBACK" });
+wire_enum!(ActionStatus { Pending => "Pending", Timeout => "Timeout", Completed => "Completed" });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleHook {
+    pub id: String,
+    pub region: String,
+    pub group_id: String,
+    pub name: String,
+    pub transition: Transition,
+    pub default_result: HookResult,
+    pub heartbeat_timeout_s: i64,
+    pub notification_arn: Option<String>,
+    pub notification_metadata: Option<String>,
+    pub active: bool,
+    pub created_ms: i64,
+}
+resource!(LifecycleHook, "lifecycle_hook", |s| parent: Some(s.group_id.as_str()), name: Some(s.name.as_str()));
+
+/// One hook's hold on one activity's instances; its id is the LifecycleActionToken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleAction {
+    pub id: String,
+    pub region: String,
+    pub hook_id: String,
+    pub group_id: String,
+    pub activity_id: String,
+    pub transition: Transition,
+    pub instance_ids: Vec<String>,
+    pub status: ActionStatus,
+    pub result: Option<HookResult>,
+    pub default_result: HookResult,
+    pub started_ms: i64,
+    pub deadline_ms: i64,
+    pub heartbeats: u32,
+    /// Bumped by each heartbeat, so an older timeout job is ignored.
+    pub generation: u32,
+    pub execution_id: Option<String>,
+}
+resource!(LifecycleAction, "lifecycle_action", |s| parent: Some(s.activity_id.as_str()), name: Some(s.hook_id.as_str()));
+
+/// An OOS template of the account (public ACS templates are built in, not stored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OosTemplate {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub content: String,
+    pub format: String,
+    pub version: u32,
+    pub version_name: Option<String>,
+    pub description: String,
+    pub hash: String,
+    pub tags: serde_json::Map<String, serde_json::Value>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+resource!(OosTemplate, "oos_template", |s| parent: None, name: Some(s.name.as_str()));
+
+wire_enum!(ExecutionStatus { Started => "Started", Running => "Running", Waiting => "Waiting", Success => "Success", Failed => "Failed", Cancelled => "Cancelled" });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OosExecution {
+    pub id: String,
+    pub region: String,
+    pub template_name: String,
+    pub template_id: String,
+    pub template_version: String,
+    pub content: String,
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    pub mode: String,
+    pub status: ExecutionStatus,
+    pub status_message: String,
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+    pub parent_id: Option<String>,
+    pub description: String,
+    pub tags: serde_json::Map<String, serde_json::Value>,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    pub updated_ms: i64,
+    /// The interpreter's state (esl_oos::ExecState as JSON).
+    pub state: serde_json::Value,
+    pub current_task: Option<(String, String)>,
+}
+resource!(OosExecution, "oos_execution", |s| parent: s.parent_id.as_deref(), name: Some(s.template_name.as_str()));
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OosTaskExecution {
+    pub id: String,
+    pub region: String,
+    pub execution_id: String,
+    pub name: String,
+    pub action: String,
+    pub status: String,
+    pub message: String,
+    pub properties: serde_json::Value,
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+    pub loop_item: Option<serde_json::Value>,
+    pub child_execution_id: Option<String>,
+    pub started_ms: i64,
+    pub ended_ms: i64,
+}
+resource!(OosTaskExecution, "oos_task_execution", |s| parent: Some(s.execution_id.as_str()), name: None);

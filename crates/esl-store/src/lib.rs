@@ -80,6 +80,11 @@ pub trait Tx {
 
     fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// A nested transaction: `savepoint` then `release` keeps its changes, `rollback_to` undoes them.
+    fn savepoint(&mut self, name: &str) -> Result<(), StoreError>;
+    fn release(&mut self, name: &str) -> Result<(), StoreError>;
+    fn rollback_to(&mut self, name: &str) -> Result<(), StoreError>;
 }
 
 /// A storage engine: runs a closure inside one transaction, committing when it returns `Ok(true)`.

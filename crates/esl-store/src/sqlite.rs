@@ -233,6 +233,26 @@ impl Tx for SqliteTx<'_> {
         Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
     }
 
+    fn savepoint(&mut self, name: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute_batch(&format!("SAVEPOINT \"{}\"", name.replace('"', "")))?;
+        Ok(())
+    }
+
+    fn release(&mut self, name: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute_batch(&format!("RELEASE SAVEPOINT \"{}\"", name.replace('"', "")))?;
+        Ok(())
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<(), StoreError> {
+        let n = name.replace('"', "");
+        self.tx.execute_batch(&format!(
+            "ROLLBACK TO SAVEPOINT \"{n}\"; RELEASE SAVEPOINT \"{n}\""
+        ))?;
+        Ok(())
+    }
+
     fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

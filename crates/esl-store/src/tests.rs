@@ -172,3 +172,28 @@ fn a_data_dir_survives_reopening() {
     assert_eq!(got, Some(thing("kept", None, 9)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn savepoints_nest_inside_a_transaction() {
+    for store in backends() {
+        store
+            .transact(|tx| -> Result<(), StoreError> {
+                tx.save(&thing("kept", None, 1))?;
+                tx.savepoint("inner")?;
+                tx.save(&thing("undone", None, 2))?;
+                tx.rollback_to("inner")?;
+                tx.savepoint("inner")?;
+                tx.save(&thing("released", None, 3))?;
+                tx.release("inner")?;
+                Ok(())
+            })
+            .unwrap();
+        let ids: Vec<String> = store
+            .transact(|tx| tx.list::<Thing>(&Filter::default()))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, vec!["kept", "released"]);
+    }
+}

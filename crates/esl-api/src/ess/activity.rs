@@ -5,13 +5,14 @@
 
 use esl_domain::model::{
     ActivityKind, ActivityStatus, CreationType, EcsInstance, EcsStatus, GroupState, LifecycleState,
-    ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingInstance, VSwitch,
+    ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingInstance, Transition, VSwitch,
 };
 use esl_domain::scaling::{self, Candidate, RemovalPolicy};
 use esl_domain::{fault, net, Fault};
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
 
+use super::hooks;
 use crate::membership;
 use crate::util::{minute_time, page, paging};
 use crate::{Cloud, Ctx, Result};
@@ -23,6 +24,48 @@ pub struct Trigger {
     pub source_type: &'static str,
     pub source_id: String,
     pub metadata: Option<String>,
+    /// Whether the group's lifecycle hooks hold the activity's instances.
+    pub hooks: Hooks,
+}
+
+/// Which lifecycle hooks an activity fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hooks {
+    /// Every active hook of the transition.
+    Fire,
+    /// None (DisableLifecycleHook, or a manual Attach/Detach without LifecycleHook=true).
+    Skip,
+    /// All but these (IgnoredLifecycleHookIds).
+    Except(Vec<String>),
+}
+
+impl Hooks {
+    /// From the 2022 `LifecycleHookContext` JSON parameter
+    /// (`{"DisableLifecycleHook":true,"IgnoredLifecycleHookIds":["ash-1"]}`).
+    pub fn from_context(params: &esl_wire::Params) -> Result<Hooks> {
+        let Some(text) = params.str("LifecycleHookContext") else {
+            return Ok(Hooks::Fire);
+        };
+        let v: Value = serde_json::from_str(text)
+            .map_err(|_| fault::invalid_parameter("LifecycleHookContext"))?;
+        if v.get("DisableLifecycleHook").and_then(Value::as_bool) == Some(true) {
+            return Ok(Hooks::Skip);
+        }
+        let ignored: Vec<String> = v
+            .get("IgnoredLifecycleHookIds")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(if ignored.is_empty() {
+            Hooks::Fire
+        } else {
+            Hooks::Except(ignored)
+        })
+    }
 }
 
 /// The job that ends an activity.
@@ -241,7 +284,13 @@ pub fn start_scale_out(
         save_vswitch(tx, v)?;
     }
     membership::add_ips(tx, &group.db_instances, &ips)?;
+    // The IPs are in the whitelists before a scale-out hook holds the instances.
+    let holding = hooks::applicable(tx, group, Transition::ScaleOut, &trigger.hooks)?;
+    if !holding.is_empty() {
+        set_states(tx, &ids, LifecycleState::PendingWait)?;
+    }
     let n = ids.len();
+    let wait = (!holding.is_empty()).then(|| ids.clone());
     record_start(
         ctx,
         tx,
@@ -251,8 +300,19 @@ pub fn start_scale_out(
         format!("Add \"{n}\" ECS instance{}", plural(n)),
         ids,
         trigger,
-        ctx.cloud.timing.instance_launch_ms,
+        (holding.is_empty()).then_some(ctx.cloud.timing.instance_launch_ms),
     )?;
+    if let Some(ids) = wait {
+        hooks::hold(
+            ctx,
+            tx,
+            group,
+            &activity_id,
+            Transition::ScaleOut,
+            &ids,
+            holding,
+        )?;
+    }
     Ok(activity_id)
 }
 
@@ -301,20 +361,14 @@ pub fn start_removal(
     removal: Removal,
 ) -> Result<String> {
     let activity_id = ctx.id("asa");
-    let mut ips = Vec::new();
-    for id in &instance_ids {
-        let mut inst = tx
-            .load::<ScalingInstance>(id)?
-            .ok_or_else(|| fault::scaling_instance_not_found(id))?;
-        inst.state = LifecycleState::Removing;
-        if let Some(ip) = &inst.private_ip {
-            ips.push(ip.clone());
-        }
-        tx.save(&inst)?;
+    // A scale-in hook holds the instances in Removing:Wait; their IPs leave after the wait.
+    let holding = hooks::applicable(tx, group, Transition::ScaleIn, &trigger.hooks)?;
+    if holding.is_empty() {
+        begin_leaving(tx, group, &instance_ids, removal.remove_ips)?;
+    } else {
+        set_states(tx, &instance_ids, LifecycleState::RemovingWait)?;
     }
-    if removal.remove_ips {
-        membership::remove_ips(tx, &group.db_instances, &ips)?;
-    }
+    let wait = (!holding.is_empty()).then(|| instance_ids.clone());
     let n = instance_ids.len();
     record_start(
         ctx,
@@ -325,15 +379,60 @@ pub fn start_removal(
         format!("Remove \"{n}\" ECS instance{}", plural(n)),
         instance_ids,
         trigger,
-        ctx.cloud.timing.instance_release_ms,
+        (holding.is_empty()).then_some(ctx.cloud.timing.instance_release_ms),
     )?;
-    if removal.replace > 0 {
-        if let Some(mut a) = tx.load::<ScalingActivity>(&activity_id)? {
-            a.replace = removal.replace;
-            tx.save(&a)?;
-        }
+    if let Some(mut a) = tx.load::<ScalingActivity>(&activity_id)? {
+        a.replace = removal.replace;
+        a.remove_ips = removal.remove_ips;
+        tx.save(&a)?;
+    }
+    if let Some(ids) = wait {
+        hooks::hold(
+            ctx,
+            tx,
+            group,
+            &activity_id,
+            Transition::ScaleIn,
+            &ids,
+            holding,
+        )?;
     }
     Ok(activity_id)
+}
+
+/// Puts members in `state`.
+pub fn set_states(tx: &mut dyn Tx, ids: &[String], state: LifecycleState) -> Result<()> {
+    for id in ids {
+        if let Some(mut m) = tx.load::<ScalingInstance>(id)? {
+            m.state = state;
+            tx.save(&m)?;
+        }
+    }
+    Ok(())
+}
+
+/// Members go Removing and (normally) their IPs leave every associated whitelist.
+pub fn begin_leaving(
+    tx: &mut dyn Tx,
+    group: &ScalingGroup,
+    ids: &[String],
+    remove_ips: bool,
+) -> Result<()> {
+    let mut ips = Vec::new();
+    for id in ids {
+        let mut inst = tx
+            .load::<ScalingInstance>(id)?
+            .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+        inst.state = LifecycleState::Removing;
+        if let Some(ip) = &inst.private_ip {
+            ips.push(ip.clone());
+        }
+        tx.save(&inst)?;
+    }
+    if remove_ips {
+        membership::remove_ips(tx, &group.db_instances, &ips)?;
+    }
+    Ok(())
 }
 
 /// Starts attaching existing ECS instances: members are Pending with their IPs already in every
@@ -374,6 +473,11 @@ pub fn start_attach(
         tx.save(&ecs)?;
         ids.push(ecs.id);
     }
+    let holding = hooks::applicable(tx, group, Transition::ScaleOut, &trigger.hooks)?;
+    if !holding.is_empty() {
+        set_states(tx, &ids, LifecycleState::PendingWait)?;
+    }
+    let wait = (!holding.is_empty()).then(|| ids.clone());
     let n = ids.len();
     record_start(
         ctx,
@@ -384,8 +488,19 @@ pub fn start_attach(
         format!("Add \"{n}\" ECS instance{}", plural(n)),
         ids,
         trigger,
-        ctx.cloud.timing.instance_launch_ms,
+        (holding.is_empty()).then_some(ctx.cloud.timing.instance_launch_ms),
     )?;
+    if let Some(ids) = wait {
+        hooks::hold(
+            ctx,
+            tx,
+            group,
+            &activity_id,
+            Transition::ScaleOut,
+            &ids,
+            holding,
+        )?;
+    }
     Ok(activity_id)
 }
 
@@ -399,7 +514,7 @@ fn record_start(
     description: String,
     instance_ids: Vec<String>,
     trigger: Trigger,
-    duration_ms: i64,
+    duration_ms: Option<i64>,
 ) -> Result<()> {
     let mut activity = new_activity(ctx, group, kind, description, trigger);
     activity.id = activity_id.to_string();
@@ -408,8 +523,9 @@ fn record_start(
     tx.save(&activity)?;
     group.running_activity = Some(activity_id.to_string());
     tx.save(group)?;
-    let payload = json!({"activity": activity_id}).to_string();
-    tx.enqueue(ctx.now_ms + duration_ms, ACTIVITY_DONE, &payload)?;
+    if let Some(d) = duration_ms {
+        end_later(ctx, tx, activity_id, d)?;
+    }
     Ok(())
 }
 
@@ -435,6 +551,16 @@ pub fn record_immediate(
     activity.instance_ids = instance_ids;
     tx.save(&activity)?;
     Ok(activity.id)
+}
+
+/// Schedules the end of an activity.
+pub fn end_later(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str, after_ms: i64) -> Result<()> {
+    tx.enqueue(
+        ctx.now_ms + after_ms,
+        ACTIVITY_DONE,
+        &json!({"activity": activity_id}).to_string(),
+    )?;
+    Ok(())
 }
 
 /// Records an activity that could not start (the service's own convergence hit a refusal).
@@ -492,6 +618,7 @@ fn new_activity(
         error_message: None,
         detail: String::new(),
         replace: 0,
+        remove_ips: true,
     }
 }
 
@@ -590,6 +717,7 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
                 source_type: "Ess",
                 source_id: group.id.clone(),
                 metadata: None,
+                hooks: Hooks::Fire,
             };
             match preflight_scale_out(tx, &group, n) {
                 Ok(()) => {
@@ -625,7 +753,16 @@ pub fn delete_group_now(tx: &mut dyn Tx, group_id: &str) -> Result<()> {
         tx.remove::<esl_domain::model::ScalingRule>(&r.id)?;
     }
     for a in tx.list::<ScalingActivity>(&by_group)? {
+        for action in tx.list::<esl_domain::model::LifecycleAction>(&Filter {
+            parent: Some(&a.id),
+            ..Default::default()
+        })? {
+            tx.remove::<esl_domain::model::LifecycleAction>(&action.id)?;
+        }
         tx.remove::<ScalingActivity>(&a.id)?;
+    }
+    for h in tx.list::<esl_domain::model::LifecycleHook>(&by_group)? {
+        tx.remove::<esl_domain::model::LifecycleHook>(&h.id)?;
     }
     tx.remove::<ScalingGroup>(group_id)?;
     Ok(())
@@ -691,6 +828,7 @@ pub fn converge(
         source_type: "Ess",
         source_id: group.id.clone(),
         metadata: None,
+        hooks: Hooks::Fire,
     };
     if target > total {
         let n = (target - total) as usize;

@@ -10,7 +10,7 @@ use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
 
-use super::activity::{self, group_instances, Trigger};
+use super::activity::{self, group_instances, Hooks, Trigger};
 use super::load_group;
 use crate::util::{minute_time, page, paging, strings, valid_ess_name};
 use crate::{Ctx, Result};
@@ -226,6 +226,9 @@ pub fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         deleting: false,
     };
     tx.save(&group)?;
+    for hook in p.objects("LifecycleHooks") {
+        super::hooks::create_from(ctx, tx, &group, &hook)?;
+    }
     Ok(json!({"ScalingGroupId": id}))
 }
 
@@ -451,6 +454,7 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             source_type: "APIs",
             source_id: String::new(),
             metadata: None,
+            hooks: Hooks::Skip,
         },
     )?;
     Ok(json!({}))

@@ -6,7 +6,7 @@ use esl_domain::model::{EcsInstance, EcsStatus, GroupState, LifecycleState, Scal
 use esl_store::{Tx, TxExt};
 use serde_json::json;
 
-use super::activity::{self, group_instances, Removal, Trigger};
+use super::activity::{self, group_instances, Hooks, Removal, Trigger};
 use crate::{Ctx, Result};
 
 pub const HEALTH_CHECK: &str = "ess.health.check";
@@ -69,6 +69,7 @@ pub fn check(ctx: &Ctx<'_>, tx: &mut dyn Tx, group_id: &str) -> Result<()> {
         source_type: "Ess",
         source_id: group_id.to_string(),
         metadata: None,
+        hooks: Hooks::Fire,
     };
     activity::start_removal(
         ctx,

@@ -5,7 +5,7 @@ use esl_domain::model::{ActivityKind, CreationType, GroupState, LifecycleState, 
 use esl_store::{Tx, TxExt};
 use serde_json::{json, Value};
 
-use super::activity::{self, group_instances, Trigger};
+use super::activity::{self, group_instances, Hooks, Trigger};
 use super::load_group;
 use crate::util::{minute_time, page, paging, second_time};
 use crate::{Ctx, Result};
@@ -64,6 +64,7 @@ pub fn remove(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         source_type: "APIs",
         source_id: String::new(),
         metadata: None,
+        hooks: Hooks::from_context(p)?,
     };
     let activity_id = activity::start_scale_in(ctx, tx, &mut g, chosen, trigger)?;
     Ok(json!({"ScalingActivityId": activity_id, "IgnoredInstances": ignored}))
@@ -233,6 +234,7 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         source_type: "APIs",
         source_id: String::new(),
         metadata: None,
+        hooks: if p.bool("LifecycleHook")? == Some(true) { Hooks::Fire } else { Hooks::Skip },
     };
     let entrusted = p.bool("Entrusted")?.unwrap_or(false);
     let activity_id = activity::start_attach(ctx, tx, &mut g, chosen, entrusted, trigger)?;
@@ -293,6 +295,7 @@ pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         source_type: "APIs",
         source_id: String::new(),
         metadata: None,
+        hooks: if p.bool("LifecycleHook")? == Some(true) { Hooks::Fire } else { Hooks::Skip },
     };
     let removal = activity::Removal {
         kind: ActivityKind::Detach,
@@ -377,6 +380,7 @@ fn standby(ctx: &Ctx<'_>, tx: &mut dyn Tx, enter: bool) -> Result<Value> {
             source_type: "APIs",
             source_id: String::new(),
             metadata: None,
+            hooks: Hooks::Fire,
         },
     )?;
     Ok(json!({"ScalingActivityId": activity_id}))
@@ -398,9 +402,13 @@ pub fn set_health(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         "Unhealthy" => false,
         _ => return Err(fault::invalid_parameter("HealthStatus").into()),
     };
+    // SetInstanceHealth answers an unknown instance with 400, not 404 (AlibabaCloudDocs/ess SetInstanceHealth.md).
     let mut m = tx
         .load::<ScalingInstance>(id)?
-        .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+        .ok_or_else(|| esl_domain::Fault {
+            status: 400,
+            ..fault::scaling_instance_not_found(id)
+        })?;
     // Protected and Standby members keep their health status.
     if matches!(m.state, LifecycleState::Protected | LifecycleState::Standby) {
         return Ok(json!({}));

@@ -7,6 +7,7 @@ mod configs;
 mod dbs;
 mod groups;
 pub mod health;
+pub mod hooks;
 mod instances;
 mod rules;
 pub mod scheduled;
@@ -56,6 +57,13 @@ pub fn register(cloud: &mut Cloud) {
         "DescribeScalingActivityDetail",
         activity::describe_detail,
     );
+    cloud.add(f, "CreateLifecycleHook", hooks::create);
+    cloud.add(f, "ModifyLifecycleHook", hooks::modify);
+    cloud.add(f, "DescribeLifecycleHooks", hooks::describe);
+    cloud.add(f, "DeleteLifecycleHook", hooks::delete);
+    cloud.add(f, "CompleteLifecycleAction", hooks::complete_action);
+    cloud.add(f, "RecordLifecycleActionHeartbeat", hooks::record_heartbeat);
+    cloud.add(f, "DescribeLifecycleActions", hooks::describe_actions);
     cloud.add(f, "CreateScheduledTask", scheduled::create);
     cloud.add(f, "ModifyScheduledTask", scheduled::modify);
     cloud.add(f, "DescribeScheduledTasks", scheduled::describe);

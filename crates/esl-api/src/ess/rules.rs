@@ -6,7 +6,7 @@ use esl_domain::scaling::{self, AdjustmentType};
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
 
-use super::activity::{self, group_instances, Trigger};
+use super::activity::{self, group_instances, Hooks, Trigger};
 use super::load_group;
 use crate::util::{page, paging, valid_ess_name};
 use crate::{Ctx, Result};
@@ -142,6 +142,7 @@ pub fn execute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         source_type: "APIs",
         source_id: rule.id.clone(),
         metadata: None,
+        hooks: Hooks::Fire,
     }
     })?;
     Ok(json!({"ScalingActivityId": activity_id}))
@@ -283,6 +284,7 @@ pub fn scale_with_adjustment(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         .ok_or_else(|| fault::missing_parameter("AdjustmentValue"))?;
     kind.check_value(value)?;
     let metadata = p.string("ActivityMetadata");
+    let hooks = Hooks::from_context(p)?;
     let (activity_id, activity_type) = adjust(
         ctx,
         tx,
@@ -294,6 +296,7 @@ pub fn scale_with_adjustment(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             source_type: "APIs",
             source_id: String::new(),
             metadata,
+            hooks,
         }
         },
     )?;

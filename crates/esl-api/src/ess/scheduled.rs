@@ -7,7 +7,7 @@ use esl_domain::schedule::Recurrence;
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
 
-use super::activity::{self, Trigger};
+use super::activity::{self, Hooks, Trigger};
 use super::{load_group, rules};
 use crate::util::{minute_time, page, paging, parse_minute_time, valid_ess_name};
 use crate::{Ctx, Result};
@@ -321,6 +321,7 @@ fn run(ctx: &Ctx<'_>, tx: &mut dyn Tx, t: &ScheduledTask) -> Result<()> {
             source_type: "Ess",
             source_id: t.id.clone(),
             metadata: None,
+            hooks: Hooks::Fire,
         }
         })?;
         return Ok(());
@@ -371,6 +372,7 @@ fn reject(ctx: &Ctx<'_>, tx: &mut dyn Tx, t: &ScheduledTask, f: &esl_domain::Fau
             source_type: "Ess",
             source_id: t.id.clone(),
             metadata: None,
+            hooks: Hooks::Fire,
         },
     )?;
     if let Some(mut a) = tx.load::<esl_domain::model::ScalingActivity>(&id)? {
