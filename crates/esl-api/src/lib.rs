@@ -39,6 +39,8 @@ pub struct Timing {
     /// How long after an instance leaves Running (or is deleted, or marked Unhealthy) the
     /// scaling group's health check notices.
     pub health_check_ms: i64,
+    /// How long an OOS execution takes to start running after it is created.
+    pub oos_start_ms: i64,
 }
 
 impl Default for Timing {
@@ -51,6 +53,7 @@ impl Default for Timing {
             instance_stop_ms: 1_000,
             instance_start_ms: 1_000,
             health_check_ms: 5_000,
+            oos_start_ms: 1_000,
         }
     }
 }

@@ -31,6 +31,32 @@ pub struct Config {
     pub account_id: String,
     pub access_key_id: String,
     pub access_key_secret: String,
+    /// Overrides of the timing profile: `name=seconds` pairs separated by commas (see `timing`).
+    pub timing: Option<String>,
+}
+
+/// Applies `instance-launch=2,instance-release=1,...` (seconds, fractions allowed) to a profile.
+pub fn timing(spec: &str, t: &mut esl_api::Timing) -> anyhow::Result<()> {
+    for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, secs) = pair.split_once('=').ok_or_else(|| anyhow::anyhow!("timing {pair:?}: expected name=seconds"))?;
+        let ms = (secs.trim().parse::<f64>().map_err(|_| anyhow::anyhow!("timing {pair:?}: seconds must be a number"))? * 1000.0) as i64;
+        if ms < 0 {
+            anyhow::bail!("timing {pair:?}: seconds must not be negative");
+        }
+        let slot = match name.trim() {
+            "instance-launch" => &mut t.instance_launch_ms,
+            "instance-release" => &mut t.instance_release_ms,
+            "instance-stop" => &mut t.instance_stop_ms,
+            "instance-start" => &mut t.instance_start_ms,
+            "db-create" => &mut t.db_create_ms,
+            "db-delete" => &mut t.db_delete_ms,
+            "health-check" => &mut t.health_check_ms,
+            "oos-start" => &mut t.oos_start_ms,
+            other => anyhow::bail!("timing: unknown step {other:?} (instance-launch, instance-release, instance-stop, instance-start, db-create, db-delete, health-check, oos-start)"),
+        };
+        *slot = ms;
+    }
+    Ok(())
 }
 
 impl Default for Config {
@@ -42,6 +68,7 @@ impl Default for Config {
             account_id: DEFAULT_ACCOUNT_ID.into(),
             access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
             access_key_secret: DEFAULT_ACCESS_KEY_SECRET.into(),
+            timing: None,
         }
     }
 }
@@ -336,5 +363,17 @@ async fn handle(
         }
         Ok(Err(e)) => fail(e),
         Err(_) => fail(ApiError::internal()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timing_overrides() {
+        let mut t = esl_api::Timing::default();
+        super::timing("instance-launch=30, db-create=0.5", &mut t).unwrap();
+        assert_eq!((t.instance_launch_ms, t.db_create_ms, t.instance_release_ms), (30_000, 500, 1_000));
+        assert!(super::timing("warp=1", &mut t).is_err());
+        assert!(super::timing("db-create=-1", &mut t).is_err());
     }
 }

@@ -43,6 +43,11 @@ struct ServeArgs {
     /// real: work takes its configured time; virtual: time moves only by POST /_ess-local/clock/advance.
     #[arg(long, value_enum, default_value = "real")]
     clock: ClockArg,
+    /// How long emulated work takes, in seconds: e.g. `instance-launch=30,db-create=120`
+    /// (steps: instance-launch, instance-release, instance-stop, instance-start, db-create,
+    /// db-delete, health-check, oos-start).
+    #[arg(long)]
+    timing: Option<String>,
     /// Seed the id generator for reproducible ids.
     #[arg(long)]
     seed: Option<u64>,
@@ -73,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
                 account_id: a.account_id,
                 access_key_id: a.access_key_id,
                 access_key_secret: a.access_key_secret,
+                timing: a.timing,
             };
             let app = build(&config)?;
             let addr: SocketAddr = format!("{}:{}", a.host, a.port).parse()?;
