@@ -138,6 +138,9 @@ pub struct EcsInstance {
     pub host_name: String,
     pub created_ms: i64,
     pub scaling_group_id: Option<String>,
+    /// Tags (key, value): the user's, and those its scaling group propagates.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 resource!(EcsInstance, "ecs_instance", |s| parent: s.vswitch_id.as_deref(), name: None);
 
