@@ -308,7 +308,11 @@ fn instance_json(ctx: &Ctx<'_>, i: &EcsInstance) -> Value {
 
 /// An instance's tags as DescribeInstances lists them, with the scaling group's system tag.
 fn instance_tags(i: &EcsInstance) -> Vec<Value> {
-    let mut out: Vec<Value> = i.tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect();
+    let mut out: Vec<Value> = i
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+        .collect();
     if let Some(g) = &i.scaling_group_id {
         out.push(json!({"TagKey": "acs:autoscaling:scalingGroupId", "TagValue": g}));
     }
@@ -451,7 +455,14 @@ fn run_instances(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             name,
             created_ms: ctx.now_ms,
             scaling_group_id: None,
-            tags: p.objects("Tag").iter().filter_map(|t| t.string("Key").map(|k| (k, t.string("Value").unwrap_or_default()))).collect(),
+            tags: p
+                .objects("Tag")
+                .iter()
+                .filter_map(|t| {
+                    t.string("Key")
+                        .map(|k| (k, t.string("Value").unwrap_or_default()))
+                })
+                .collect(),
         })?;
         settle_later(ctx, tx, &id, ctx.cloud.timing.instance_launch_ms)?;
         ids.push(id);

@@ -213,7 +213,7 @@ pub struct ApsaraDatabase {
     pub pay_type: String,
     /// PolarDB DBVersion, otherwise EngineVersion (ADB MySQL: DBClusterVersion).
     pub engine_version: String,
-    /// PolarDB DBNodeClass, MongoDB/ADB/GPDB DBInstanceClass or DBClusterClass, Redis InstanceClass.
+    /// PolarDB DBNodeClass, MongoDB/GPDB DBInstanceClass, ADB DBClusterClass, Redis InstanceClass.
     pub class: String,
     /// Storage in GB (Redis: capacity in MB); 0 when the engine has none.
     #[serde(default)]

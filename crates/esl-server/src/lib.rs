@@ -38,8 +38,14 @@ pub struct Config {
 /// Applies `instance-launch=2,instance-release=1,...` (seconds, fractions allowed) to a profile.
 pub fn timing(spec: &str, t: &mut esl_api::Timing) -> anyhow::Result<()> {
     for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, secs) = pair.split_once('=').ok_or_else(|| anyhow::anyhow!("timing {pair:?}: expected name=seconds"))?;
-        let ms = (secs.trim().parse::<f64>().map_err(|_| anyhow::anyhow!("timing {pair:?}: seconds must be a number"))? * 1000.0) as i64;
+        let (name, secs) = pair
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("timing {pair:?}: expected name=seconds"))?;
+        let ms = (secs
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| anyhow::anyhow!("timing {pair:?}: seconds must be a number"))?
+            * 1000.0) as i64;
         if ms < 0 {
             anyhow::bail!("timing {pair:?}: seconds must not be negative");
         }
@@ -372,7 +378,10 @@ mod tests {
     fn timing_overrides() {
         let mut t = esl_api::Timing::default();
         super::timing("instance-launch=30, db-create=0.5", &mut t).unwrap();
-        assert_eq!((t.instance_launch_ms, t.db_create_ms, t.instance_release_ms), (30_000, 500, 1_000));
+        assert_eq!(
+            (t.instance_launch_ms, t.db_create_ms, t.instance_release_ms),
+            (30_000, 500, 1_000)
+        );
         assert!(super::timing("warp=1", &mut t).is_err());
         assert!(super::timing("db-create=-1", &mut t).is_err());
     }

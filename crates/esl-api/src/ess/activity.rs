@@ -260,7 +260,12 @@ pub fn start_scale_out(
             name,
             created_ms: ctx.now_ms,
             scaling_group_id: Some(group.id.clone()),
-            tags: group.tags.iter().filter(|(_, _, propagate)| *propagate).map(|(k, v, _)| (k.clone(), v.clone())).collect(),
+            tags: group
+                .tags
+                .iter()
+                .filter(|(_, _, propagate)| *propagate)
+                .map(|(k, v, _)| (k.clone(), v.clone()))
+                .collect(),
         })?;
         tx.save(&ScalingInstance {
             id: instance_id.clone(),

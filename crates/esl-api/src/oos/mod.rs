@@ -369,7 +369,11 @@ fn start(
     };
     tx.save(&exec)?;
     if exec.status == ExecutionStatus::Running {
-        tx.enqueue(ctx.now_ms + ctx.cloud.timing.oos_start_ms, RUN, &json!({"execution": exec.id}).to_string())?;
+        tx.enqueue(
+            ctx.now_ms + ctx.cloud.timing.oos_start_ms,
+            RUN,
+            &json!({"execution": exec.id}).to_string(),
+        )?;
     }
     Ok(exec)
 }
