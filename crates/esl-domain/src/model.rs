@@ -279,6 +279,16 @@ pub struct ScalingActivity {
     /// leave the whitelists (decided when the activity starts; applied when its wait ends).
     #[serde(default = "yes")]
     pub remove_ips: bool,
+    /// The 2022 `LifecycleHookContext` the activity was started with, echoed by Describe.
+    #[serde(default)]
+    pub lifecycle_hook_context: Option<HookContext>,
+}
+
+/// Which lifecycle hooks a caller asked an activity to bypass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookContext {
+    pub disable_lifecycle_hook: bool,
+    pub ignored_lifecycle_hook_ids: Vec<String>,
 }
 
 fn yes() -> bool {

@@ -4,8 +4,9 @@
 //! bounds and desired capacity.
 
 use esl_domain::model::{
-    ActivityKind, ActivityStatus, CreationType, EcsInstance, EcsStatus, GroupState, LifecycleState,
-    ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingInstance, Transition, VSwitch,
+    ActivityKind, ActivityStatus, CreationType, EcsInstance, EcsStatus, GroupState, HookContext,
+    LifecycleState, ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingInstance,
+    Transition, VSwitch,
 };
 use esl_domain::scaling::{self, Candidate, RemovalPolicy};
 use esl_domain::{fault, net, Fault};
@@ -33,10 +34,11 @@ pub struct Trigger {
 pub enum Hooks {
     /// Every active hook of the transition.
     Fire,
-    /// None (DisableLifecycleHook, or a manual Attach/Detach without LifecycleHook=true).
+    /// None (a manual Attach/Detach without LifecycleHook=true).
     Skip,
-    /// All but these (IgnoredLifecycleHookIds).
-    Except(Vec<String>),
+    /// As the caller's `LifecycleHookContext` says: none (DisableLifecycleHook), or all but
+    /// IgnoredLifecycleHookIds. The activity echoes it.
+    Context(HookContext),
 }
 
 impl Hooks {
@@ -48,10 +50,7 @@ impl Hooks {
         };
         let v: Value = serde_json::from_str(text)
             .map_err(|_| fault::invalid_parameter("LifecycleHookContext"))?;
-        if v.get("DisableLifecycleHook").and_then(Value::as_bool) == Some(true) {
-            return Ok(Hooks::Skip);
-        }
-        let ignored: Vec<String> = v
+        let ignored_lifecycle_hook_ids: Vec<String> = v
             .get("IgnoredLifecycleHookIds")
             .and_then(Value::as_array)
             .map(|a| {
@@ -60,11 +59,23 @@ impl Hooks {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(if ignored.is_empty() {
-            Hooks::Fire
-        } else {
-            Hooks::Except(ignored)
-        })
+        Ok(Hooks::Context(HookContext {
+            disable_lifecycle_hook: v.get("DisableLifecycleHook").and_then(Value::as_bool)
+                == Some(true),
+            ignored_lifecycle_hook_ids,
+        }))
+    }
+
+    /// Whether the activity fires `hook_id`.
+    pub fn fires(&self, hook_id: &str) -> bool {
+        match self {
+            Hooks::Fire => true,
+            Hooks::Skip => false,
+            Hooks::Context(c) => {
+                !c.disable_lifecycle_hook
+                    && !c.ignored_lifecycle_hook_ids.iter().any(|i| i == hook_id)
+            }
+        }
     }
 }
 
@@ -625,6 +636,10 @@ fn new_activity(
         detail: String::new(),
         replace: 0,
         remove_ips: true,
+        lifecycle_hook_context: match trigger.hooks {
+            Hooks::Context(c) => Some(c),
+            _ => None,
+        },
     }
 }
 
@@ -883,6 +898,10 @@ fn activity_json(a: &ScalingActivity) -> Value {
         "DestroyedCapacity": if a.kind == ActivityKind::ScaleIn && a.status == ActivityStatus::Successful { a.instance_ids.len() } else { 0 },
         "CreatedInstances": if a.kind == ActivityKind::ScaleOut { a.instance_ids.clone() } else { vec![] },
         "DestroyedInstances": if a.kind == ActivityKind::ScaleIn { a.instance_ids.clone() } else { vec![] },
+        "LifecycleHookContext": a.lifecycle_hook_context.as_ref().map(|c| json!({
+            "DisableLifecycleHook": c.disable_lifecycle_hook,
+            "IgnoredLifecycleHookIds": c.ignored_lifecycle_hook_ids,
+        })),
     })
 }
 

@@ -61,9 +61,6 @@ pub fn applicable(
     transition: Transition,
     hooks: &Hooks,
 ) -> Result<Vec<LifecycleHook>> {
-    if *hooks == Hooks::Skip {
-        return Ok(Vec::new());
-    }
     Ok(tx
         .list::<LifecycleHook>(&Filter {
             parent: Some(&group.id),
@@ -71,7 +68,7 @@ pub fn applicable(
         })?
         .into_iter()
         .filter(|h| h.active && h.transition == transition)
-        .filter(|h| !matches!(hooks, Hooks::Except(ids) if ids.contains(&h.id)))
+        .filter(|h| hooks.fires(&h.id))
         .collect())
 }
 
