@@ -223,6 +223,7 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
         source_cidr_ip: source_cidr,
         source_group_id: source_group,
         dest_cidr_ip: r.str("DestCidrIp").unwrap_or("").to_string(),
+        dest_group_id: String::new(),
         policy: policy.into(),
         priority,
         nic_type: if sg.vpc_id.is_some() {

@@ -122,6 +122,7 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         port: default_port(&engine),
         created_ms: ctx.now_ms,
         ip_groups: vec![IpGroup::new(DEFAULT_GROUP, entries)],
+        security_group_ids: Vec::new(),
     };
     tx.save(&db)?;
     tx.enqueue(

@@ -46,7 +46,7 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(EcsStatus { Pending => "Pending", Starting => "Starting", Running => "Running", Stopping => "Stopping", Stopped => "Stopped" });
-wire_enum!(DbStatus { Creating => "Creating", Running => "Running", Deleting => "Deleting" });
+wire_enum!(DbStatus { Creating => "Creating", Running => "Running", Deleting => "Deleting", NetTypeChanging => "DBInstanceNetTypeChanging" });
 wire_enum!(GroupState { Active => "Active", Inactive => "Inactive", Deleting => "Deleting" });
 wire_enum!(ConfigState { Active => "Active", Inactive => "Inactive" });
 wire_enum!(LifecycleState {
@@ -101,6 +101,9 @@ pub struct SecurityGroupRule {
     pub source_cidr_ip: String,
     pub source_group_id: String,
     pub dest_cidr_ip: String,
+    /// Egress rules: the destination security group.
+    #[serde(default)]
+    pub dest_group_id: String,
     pub policy: String,
     pub priority: i64,
     pub nic_type: String,
@@ -165,6 +168,9 @@ pub struct RdsInstance {
     pub port: u16,
     pub created_ms: i64,
     pub ip_groups: Vec<IpGroup>,
+    /// ECS security groups bound to the instance (ModifySecurityGroupConfiguration; at most 10).
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
 }
 resource!(RdsInstance, "rds_instance", |_s| parent: None, name: None);
 
@@ -173,6 +179,9 @@ pub struct DbAttachment {
     pub db_id: String,
     pub kind: DbKind,
     pub mode: AttachMode,
+    /// AttachMode=SecurityGroup: the security groups ESS bound to the database.
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,13 @@ pub struct IpGroup {
     #[serde(default)]
     pub attribute: String,
     pub entries: Vec<String>,
+    /// RDS WhitelistNetworkType: `MIX` (both networks; the default), `Classic` or `VPC`.
+    #[serde(default = "mix")]
+    pub network_type: String,
+}
+
+fn mix() -> String {
+    "MIX".to_string()
 }
 
 impl IpGroup {
@@ -26,6 +33,7 @@ impl IpGroup {
             name: name.to_string(),
             attribute: String::new(),
             entries,
+            network_type: mix(),
         }
     }
 }

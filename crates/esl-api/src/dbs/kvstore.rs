@@ -28,6 +28,7 @@ fn status(db: &ApsaraDatabase) -> &'static str {
         DbStatus::Creating => "Creating",
         DbStatus::Running => "Normal",
         DbStatus::Deleting => "Released",
+        DbStatus::NetTypeChanging => "NetworkModifying",
     }
 }
 

@@ -55,6 +55,7 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
                 db_id: id.clone(),
                 kind,
                 mode,
+                security_group_ids: Vec::new(),
             });
         }
     }

@@ -64,6 +64,7 @@ fn db_attachments(ctx: &Ctx<'_>, tx: &mut dyn Tx, region: &str) -> Result<Vec<Db
             db_id: id,
             kind: DbKind::Rds,
             mode: AttachMode::SecurityIp,
+            security_group_ids: Vec::new(),
         });
     }
     for o in ctx.params.objects("DBInstances") {
@@ -86,6 +87,7 @@ fn db_attachments(ctx: &Ctx<'_>, tx: &mut dyn Tx, region: &str) -> Result<Vec<Db
                 db_id: id,
                 kind,
                 mode,
+                security_group_ids: Vec::new(),
             });
         }
     }
