@@ -6,6 +6,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod access;
 mod dbs;
 mod ecs;
 mod ess;

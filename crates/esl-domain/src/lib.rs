@@ -5,6 +5,7 @@
 //!
 //! The only thing used from esl-store is the `Resource` trait, which says how a document is keyed.
 
+pub mod access;
 pub mod database;
 pub mod fault;
 pub mod model;

@@ -1,6 +1,11 @@
 //! The server: configuration, the axum app (the RPC endpoint every product shares, and the admin
 //! routes under `/_ess-local/`), and the engine's background worker.
 
+mod client;
+pub mod report;
+
+pub use client::admin_get;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -147,6 +152,7 @@ impl App {
             .route("/_ess-local/health", get(health))
             .route("/_ess-local/clock", get(clock_now))
             .route("/_ess-local/clock/advance", post(clock_advance))
+            .route("/_ess-local/access", get(access))
             .fallback(rpc)
             .with_state(self.state.clone())
     }
@@ -224,6 +230,65 @@ async fn clock_advance(
             )
                 .into_response()
         }
+    }
+}
+
+fn admin_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        [("content-type", JSON_CONTENT_TYPE)],
+        serde_json::json!({"Code": code, "Message": message}).to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /_ess-local/access?from=<instance>&to=<database>[&port=N]`: can the instance reach the
+/// database, and why. With `group=<scaling group>` instead of `from` (and `to` optional, a comma
+/// list), the matrix of the group's instances against its associated databases.
+async fn access(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let port = match q.get("port").map(|p| p.parse::<u16>()) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameter",
+                "port must be a number from 0 to 65535",
+            )
+        }
+    };
+    let to: Vec<String> = q
+        .get("to")
+        .map(|t| {
+            t.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let result = match (q.get("from"), q.get("group")) {
+        (Some(from), None) if to.len() == 1 => {
+            esl_api::access::explain(&state.cloud, from, &to[0], port)
+        }
+        (None, Some(group)) => esl_api::access::matrix(&state.cloud, group, &to, port),
+        _ => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "MissingParameter",
+                "give from=<instance id>&to=<database id>, or group=<scaling group id>",
+            )
+        }
+    };
+    match result {
+        Ok(v) => ([("content-type", JSON_CONTENT_TYPE)], v.to_string()).into_response(),
+        Err(e) => admin_error(
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            &e.code,
+            &e.message,
+        ),
     }
 }
 

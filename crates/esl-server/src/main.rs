@@ -22,6 +22,39 @@ struct Cli {
 enum Command {
     /// Run the server (embedded SQLite store: in memory, or on disk with --data-dir).
     Serve(ServeArgs),
+    /// Ask a running server whether an ECS instance can reach a database, and why:
+    /// `access <instance-id> <database-id> [--port N]`, or `access --group <scaling-group-id>`
+    /// for the matrix of a group's instances against its associated databases.
+    Access(AccessArgs),
+}
+
+#[derive(clap::Args)]
+struct AccessArgs {
+    /// The ECS instance id.
+    #[arg(required_unless_present = "group", conflicts_with = "group")]
+    instance: Option<String>,
+    /// The database id (rm-, pc-, dds-, am-, gp-, r-).
+    #[arg(required_unless_present = "group")]
+    database: Option<String>,
+    /// The port to reach (default: the database's own).
+    #[arg(long)]
+    port: Option<u16>,
+    /// A scaling group: every instance of it against each associated database.
+    #[arg(long)]
+    group: Option<String>,
+    /// With --group: these databases (comma list) instead of the associated ones.
+    #[arg(long, requires = "group")]
+    to: Option<String>,
+    /// The server to ask.
+    #[arg(
+        long,
+        env = "ESS_LOCAL_ENDPOINT",
+        default_value = "http://127.0.0.1:9876"
+    )]
+    endpoint: String,
+    /// Print the server's JSON instead of the readable report.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +141,46 @@ async fn main() -> anyhow::Result<()> {
             use std::io::Write;
             std::io::stdout().flush()?;
             app.serve(listener, shutdown_signal()).await?;
+        }
+        Command::Access(a) => {
+            let mut query = Vec::new();
+            match (&a.group, &a.instance, &a.database) {
+                (Some(g), _, _) => {
+                    query.push(("group", g.clone()));
+                    if let Some(t) = &a.to {
+                        query.push(("to", t.clone()));
+                    }
+                }
+                (None, Some(i), Some(d)) => {
+                    query.push(("from", i.clone()));
+                    query.push(("to", d.clone()));
+                }
+                _ => {
+                    anyhow::bail!("give <instance-id> <database-id>, or --group <scaling-group-id>")
+                }
+            }
+            if let Some(p) = a.port {
+                query.push(("port", p.to_string()));
+            }
+            let (status, body) =
+                esl_server::admin_get(&a.endpoint, "/_ess-local/access", &query).await?;
+            let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
+                anyhow::anyhow!("the server answered {status} with no JSON ({e}): {body}")
+            })?;
+            if status != 200 {
+                anyhow::bail!(
+                    "{}: {}",
+                    v["Code"].as_str().unwrap_or("Error"),
+                    v["Message"].as_str().unwrap_or(&body)
+                );
+            }
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if a.group.is_some() {
+                print!("{}", esl_server::report::matrix(&v));
+            } else {
+                print!("{}", esl_server::report::verdict(&v));
+            }
         }
     }
     Ok(())
