@@ -413,6 +413,34 @@ def test_a_basic_group_references_at_most_20_groups(clients, net, name):
     assert len(rules(c, sg)) == 22
 
 
+def test_a_referenced_group_cannot_be_deleted(clients, net, name):
+    c = clients
+    peer = sg_create(c, f"{name}-peer", net.vpc_id)
+    dst = sg_create(c, f"{name}-dst", net.vpc_id)
+    authorize(c, net.sg_id, ingress(ip_protocol="TCP", port_range="22/22", source_group_id=peer))
+    authorize_egress(c, net.sg_id, egress(ip_protocol="TCP", port_range="22/22", dest_group_id=dst))
+
+    def delete(sg):
+        return m.DeleteSecurityGroupRequest(region_id=REGION, security_group_id=sg)
+
+    for sg in (peer, dst):
+        expect_error(c.ecs.delete_security_group, delete(sg), status=403, code="DependencyViolation")
+        assert attribute(c, sg)["SecurityGroupId"] == sg
+    call(c.ecs.revoke_security_group, revoke_req(net.sg_id, dict(ip_protocol="TCP", port_range="22/22", source_group_id=peer)))
+    call(c.ecs.delete_security_group, delete(peer))
+    expect_error(c.ecs.describe_security_group_attribute,
+                 m.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=peer),
+                 status=404, code="InvalidSecurityGroupId.NotFound")
+    (rule,) = rules(c, net.sg_id, "egress")
+    call(c.ecs.revoke_security_group_egress, revoke_egress_req(net.sg_id, rule_ids=[rule["SecurityGroupRuleId"]]))
+    call(c.ecs.delete_security_group, delete(dst))
+    assert rules(c, net.sg_id) == []
+    # A group whose own rules reference others can be deleted.
+    other = sg_create(c, f"{name}-other", net.vpc_id)
+    authorize(c, other, ingress(ip_protocol="TCP", port_range="22/22", source_group_id=net.sg_id))
+    call(c.ecs.delete_security_group, delete(other))
+
+
 # ------------------------------------------------------------------------------------------------
 # egress rules
 
@@ -679,12 +707,18 @@ def test_join_leave_status_and_not_found(clients, advance, net, name):
         v_switch_id=net.vsw_id, amount=1))
     (iid,) = raw["InstanceIdSets"]["InstanceIdSet"]
     assert ecs_status(c, iid) == "Pending"
-    for fn, req in ((c.ecs.join_security_group, join_req(iid, second)), (c.ecs.leave_security_group, leave_req(iid, net.sg_id))):
-        expect_membership_error(c, iid, fn, req, status=403, code="IncorrectInstanceStatus", message=MSG_STATUS)
+    # Join has its own code for an instance being created; Leave lists none.
+    expect_membership_error(c, iid, c.ecs.join_security_group, join_req(iid, second), status=403,
+                            code="Forbidden.InstanceIsBeingCreated", message="The specified instance is being created.")
+    expect_membership_error(c, iid, c.ecs.leave_security_group, leave_req(iid, net.sg_id), status=403,
+                            code="IncorrectInstanceStatus", message=MSG_STATUS)
     advance(60)
     join(c, iid, second)
     stop_instance(c, iid)
     assert ecs_status(c, iid) == "Stopping"
+    third = sg_create(c, f"{name}-3", net.vpc_id)
+    expect_membership_error(c, iid, c.ecs.join_security_group, join_req(iid, third), status=403,
+                            code="IncorrectInstanceStatus", message=MSG_STATUS)
     expect_membership_error(c, iid, c.ecs.leave_security_group, leave_req(iid, second), status=403,
                             code="IncorrectInstanceStatus", message=MSG_STATUS)
     advance(60)

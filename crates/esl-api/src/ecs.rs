@@ -593,7 +593,11 @@ const MAX_GROUPS_PER_INSTANCE: usize = 5;
 
 /// Join and Leave: the instance and the group. ess-local has no elastic network interfaces, so a
 /// NetworkInterfaceId names none.
-fn membership_target(tx: &mut dyn Tx, p: &Params) -> Result<(EcsInstance, SecurityGroup)> {
+fn membership_target(
+    tx: &mut dyn Tx,
+    p: &Params,
+    joining: bool,
+) -> Result<(EcsInstance, SecurityGroup)> {
     let instance_id = match (p.str("InstanceId"), p.str("NetworkInterfaceId")) {
         (Some(_), Some(_)) => return Err(fault::eni_and_instance_conflict().into()),
         (None, Some(_)) => return Err(fault::eni_not_found().into()),
@@ -605,7 +609,12 @@ fn membership_target(tx: &mut dyn Tx, p: &Params) -> Result<(EcsInstance, Securi
     let sg = tx
         .load::<SecurityGroup>(sg_id)?
         .ok_or_else(fault::security_group_not_found)?;
-    // Only a Running or Stopped instance may join or leave a group.
+    // Only a Running or Stopped instance may join or leave a group. Join has its own answer for
+    // an instance still being created; Leave's metadata lists none, so it says
+    // IncorrectInstanceStatus.
+    if joining && ecs.status == EcsStatus::Pending {
+        return Err(fault::instance_being_created().into());
+    }
     if !matches!(ecs.status, EcsStatus::Running | EcsStatus::Stopped) {
         return Err(fault::incorrect_instance_status().into());
     }
@@ -613,7 +622,7 @@ fn membership_target(tx: &mut dyn Tx, p: &Params) -> Result<(EcsInstance, Securi
 }
 
 fn join_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
-    let (mut ecs, sg) = membership_target(tx, ctx.params)?;
+    let (mut ecs, sg) = membership_target(tx, ctx.params, true)?;
     if ecs.security_group_ids.contains(&sg.id) {
         return Err(fault::instance_already_in_group().into());
     }
@@ -644,7 +653,7 @@ fn join_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 }
 
 fn leave_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
-    let (mut ecs, sg) = membership_target(tx, ctx.params)?;
+    let (mut ecs, sg) = membership_target(tx, ctx.params, false)?;
     if !ecs.security_group_ids.contains(&sg.id) {
         return Err(fault::instance_not_in_group().into());
     }
@@ -662,6 +671,17 @@ fn delete_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         .ok_or_else(fault::security_group_not_found)?;
     if sg_members(tx, &sg)? > 0 {
         return Err(fault::security_group_in_use().into());
+    }
+    // "No other security group may have rules that authorize this one" (the metadata's text).
+    let referenced = tx
+        .list::<SecurityGroup>(&Filter {
+            region: Some(&sg.region),
+            ..Default::default()
+        })?
+        .iter()
+        .any(|g| g.id != sg.id && g.rules.iter().any(|r| peer_group(r) == sg.id));
+    if referenced {
+        return Err(fault::security_group_referenced().into());
     }
     tx.remove::<SecurityGroup>(&sg.id)?;
     Ok(json!({}))

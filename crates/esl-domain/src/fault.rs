@@ -354,6 +354,22 @@ pub fn group_instance_limit() -> Fault {
         "The maximum number of instances in a security group is exceeded.",
     )
 }
+pub fn instance_being_created() -> Fault {
+    f(
+        403,
+        "Forbidden.InstanceIsBeingCreated",
+        "The specified instance is being created.",
+    )
+}
+/// [unverified] text: the metadata names no code for a group other groups' rules reference
+/// (DeleteSecurityGroup's description only says the call fails).
+pub fn security_group_referenced() -> Fault {
+    f(
+        403,
+        "DependencyViolation",
+        "There is other security group(s) authorized to the specified security group.",
+    )
+}
 pub fn instance_not_in_group() -> Fault {
     f(
         403,
