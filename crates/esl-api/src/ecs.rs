@@ -22,6 +22,16 @@ pub fn register(cloud: &mut Cloud) {
         describe_security_group_attribute,
     );
     cloud.add(f, "AuthorizeSecurityGroup", authorize_security_group);
+    cloud.add(
+        f,
+        "AuthorizeSecurityGroupEgress",
+        authorize_security_group_egress,
+    );
+    cloud.add(f, "RevokeSecurityGroup", revoke_security_group);
+    cloud.add(f, "RevokeSecurityGroupEgress", revoke_security_group_egress);
+    cloud.add(f, "ModifySecurityGroupPolicy", modify_security_group_policy);
+    cloud.add(f, "JoinSecurityGroup", join_security_group);
+    cloud.add(f, "LeaveSecurityGroup", leave_security_group);
     cloud.add(f, "DeleteSecurityGroup", delete_security_group);
     cloud.add(f, "DescribeInstances", describe_instances);
     cloud.add(f, "DeleteInstance", delete_instance);
@@ -134,20 +144,24 @@ fn describe_security_group_attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<V
         .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
         .ok_or_else(fault::security_group_not_found)?;
     let direction = p.str("Direction").unwrap_or("all");
-    let rules: Vec<Value> = sg
+    let nic_type = p.str("NicType");
+    let mut rules = Vec::new();
+    for r in sg
         .rules
         .iter()
         .filter(|r| direction == "all" || r.direction == direction)
-        .map(|r| {
-            json!({
-                "SecurityGroupRuleId": r.rule_id, "Direction": r.direction, "IpProtocol": r.ip_protocol, "PortRange": r.port_range,
-                "SourcePortRange": "", "SourceCidrIp": r.source_cidr_ip, "Ipv6SourceCidrIp": "", "SourceGroupId": r.source_group_id,
-                "SourceGroupName": "", "SourceGroupOwnerAccount": "", "SourcePrefixListId": "", "DestCidrIp": r.dest_cidr_ip,
-                "DestGroupId": "", "DestGroupName": "", "Policy": r.policy, "Priority": r.priority.to_string(), "NicType": r.nic_type,
-                "Description": r.description, "CreateTime": second_time(r.created_ms),
-            })
-        })
-        .collect();
+        .filter(|r| nic_type.is_none_or(|n| r.nic_type == n))
+    {
+        let source_name = group_name(tx, &r.source_group_id)?;
+        let dest_name = group_name(tx, &r.dest_group_id)?;
+        rules.push(json!({
+            "SecurityGroupRuleId": r.rule_id, "Direction": r.direction, "IpProtocol": r.ip_protocol, "PortRange": r.port_range,
+            "SourcePortRange": "", "SourceCidrIp": r.source_cidr_ip, "Ipv6SourceCidrIp": "", "SourceGroupId": r.source_group_id,
+            "SourceGroupName": source_name, "SourceGroupOwnerAccount": "", "SourcePrefixListId": "", "DestCidrIp": r.dest_cidr_ip,
+            "DestGroupId": r.dest_group_id, "DestGroupName": dest_name, "Policy": r.policy, "Priority": r.priority.to_string(),
+            "NicType": r.nic_type, "Description": r.description, "CreateTime": second_time(r.created_ms),
+        }));
+    }
     Ok(json!({
         "SecurityGroupId": sg.id, "SecurityGroupName": sg.name, "Description": sg.description,
         "VpcId": sg.vpc_id.unwrap_or_default(), "RegionId": sg.region, "InnerAccessPolicy": sg.inner_access_policy,
@@ -155,7 +169,124 @@ fn describe_security_group_attribute(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<V
     }))
 }
 
-fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGroupRule> {
+/// The name of a security group a rule references ("" for none, or one deleted since).
+fn group_name(tx: &mut dyn Tx, id: &str) -> Result<String> {
+    if id.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(tx
+        .load::<SecurityGroup>(id)?
+        .map(|g| g.name)
+        .unwrap_or_default())
+}
+
+/// Rules per security group, ingress and egress together.
+const MAX_RULES: usize = 200;
+/// Security groups a basic group's rules may reference.
+const MAX_REFERENCED_GROUPS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+
+    fn is_egress(self) -> bool {
+        self == Direction::Egress
+    }
+}
+
+/// The group a rule references: the source of an ingress rule, the destination of an egress one.
+fn peer_group(rule: &SecurityGroupRule) -> &str {
+    if rule.direction == Direction::Egress.as_str() {
+        &rule.dest_group_id
+    } else {
+        &rule.source_group_id
+    }
+}
+
+/// The deprecated top-level rule parameters (one rule per request), which cannot be mixed with
+/// Permissions.N or SecurityGroupRuleId.N.
+const LEGACY_RULE_FIELDS: &[&str] = &[
+    "IpProtocol",
+    "PortRange",
+    "SourcePortRange",
+    "SourceCidrIp",
+    "Ipv6SourceCidrIp",
+    "SourceGroupId",
+    "SourceGroupOwnerAccount",
+    "SourceGroupOwnerId",
+    "SourcePrefixListId",
+    "DestCidrIp",
+    "Ipv6DestCidrIp",
+    "DestGroupId",
+    "DestGroupOwnerAccount",
+    "DestGroupOwnerId",
+    "DestPrefixListId",
+    "Policy",
+    "Priority",
+    "NicType",
+    "Description",
+];
+
+/// How a request names its rules.
+enum RuleSpecs {
+    /// SecurityGroupRuleId.N (Revoke only).
+    Ids(Vec<String>),
+    /// Permissions.N, or the legacy top-level parameters; each with the name errors give it.
+    Fields(Vec<(String, Params)>),
+}
+
+fn rule_specs(p: &Params, with_ids: bool) -> Result<RuleSpecs> {
+    let permissions = p.objects("Permissions");
+    let legacy = LEGACY_RULE_FIELDS.iter().any(|f| p.str(f).is_some());
+    let ids = if with_ids {
+        p.list("SecurityGroupRuleId")
+    } else {
+        Vec::new()
+    };
+    let styles = [!permissions.is_empty(), legacy, !ids.is_empty()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if styles > 1 {
+        return Err(fault::permissions_conflict().into());
+    }
+    if !ids.is_empty() {
+        return Ok(RuleSpecs::Ids(ids));
+    }
+    if permissions.is_empty() {
+        return Ok(RuleSpecs::Fields(vec![("the request".into(), p.clone())]));
+    }
+    Ok(RuleSpecs::Fields(
+        permissions
+            .into_iter()
+            .enumerate()
+            .map(|(n, r)| (format!("Permissions.{}", n + 1), r))
+            .collect(),
+    ))
+}
+
+fn cidr_ok(cidr: &str) -> bool {
+    cidr != "%" && esl_domain::whitelist::valid_entry(cidr)
+}
+
+/// One rule of `sg` as a request spells it, validated on its own (no other group is looked at).
+fn rule_from(
+    ctx: &Ctx<'_>,
+    sg: &SecurityGroup,
+    r: &Params,
+    dir: Direction,
+    at: &str,
+) -> Result<SecurityGroupRule> {
     let protocol = r
         .str("IpProtocol")
         .ok_or_else(|| fault::missing_parameter("IpProtocol"))?
@@ -186,16 +317,42 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
         return Err(fault::port_range_malformed().into());
     }
     let source_cidr = r.str("SourceCidrIp").unwrap_or("").to_string();
-    let source_group = r.str("SourceGroupId").unwrap_or("").to_string();
-    if source_cidr.is_empty()
-        && source_group.is_empty()
-        && r.str("SourcePrefixListId").is_none()
-        && r.str("Ipv6SourceCidrIp").is_none()
-    {
-        return Err(fault::missing_source().into());
-    }
-    if !source_cidr.is_empty() && !esl_domain::whitelist::valid_entry(&source_cidr) {
+    let dest_cidr = r.str("DestCidrIp").unwrap_or("").to_string();
+    // The peer of the rule: a CIDR block wins over a group when both are given.
+    let (source_group, dest_group) = match dir {
+        Direction::Ingress => {
+            let group = r.str("SourceGroupId").unwrap_or("");
+            if source_cidr.is_empty()
+                && group.is_empty()
+                && r.str("SourcePrefixListId").is_none()
+                && r.str("Ipv6SourceCidrIp").is_none()
+            {
+                return Err(fault::missing_source(at).into());
+            }
+            let group = if source_cidr.is_empty() { group } else { "" };
+            (group.to_string(), String::new())
+        }
+        Direction::Egress => {
+            let group = r.str("DestGroupId").unwrap_or("");
+            if dest_cidr.is_empty()
+                && group.is_empty()
+                && r.str("DestPrefixListId").is_none()
+                && r.str("Ipv6DestCidrIp").is_none()
+            {
+                return Err(fault::missing_dest(at).into());
+            }
+            let group = if dest_cidr.is_empty() { group } else { "" };
+            (String::new(), group.to_string())
+        }
+    };
+    if !source_cidr.is_empty() && !cidr_ok(&source_cidr) {
         return Err(fault::source_cidr_malformed().into());
+    }
+    if !dest_cidr.is_empty() && !cidr_ok(&dest_cidr) {
+        return Err(fault::dest_cidr_malformed().into());
+    }
+    if !source_cidr.is_empty() && source_cidr == dest_cidr {
+        return Err(fault::source_equals_dest_cidr().into());
     }
     let policy = match r
         .str("Policy")
@@ -215,61 +372,296 @@ fn rule_from(ctx: &Ctx<'_>, sg: &SecurityGroup, r: &Params) -> Result<SecurityGr
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(fault::priority_malformed)?,
     };
+    let nic = match r.str("NicType").map(str::to_ascii_lowercase) {
+        Some(n) if n != "internet" && n != "intranet" => {
+            return Err(fault::nic_type_not_supported().into())
+        }
+        n => n,
+    };
+    let references_group = !source_group.is_empty() || !dest_group.is_empty();
+    // A VPC group's rules are always intranet; a classic group's default to internet, and those
+    // that reference a group must say intranet.
+    let nic_type = if sg.vpc_id.is_some() {
+        "intranet".to_string()
+    } else {
+        nic.unwrap_or_else(|| "internet".into())
+    };
+    if references_group && nic_type != "intranet" {
+        return Err(fault::group_rule_nic_type(dir.is_egress()).into());
+    }
+    // Enterprise groups accept only Accept rules on addresses (the metadata's text: "Policy,
+    // SourceGroupId, DestGroupId ... are not allowed to be set").
+    if sg.group_type == "enterprise" && (references_group || policy == "Drop") {
+        return Err(fault::enterprise_rule_denied().into());
+    }
     Ok(SecurityGroupRule {
         rule_id: ctx.id("sgr"),
-        direction: "ingress".into(),
+        direction: dir.as_str().into(),
         ip_protocol: protocol,
         port_range,
         source_cidr_ip: source_cidr,
         source_group_id: source_group,
-        dest_cidr_ip: r.str("DestCidrIp").unwrap_or("").to_string(),
-        dest_group_id: String::new(),
+        dest_cidr_ip: dest_cidr,
+        dest_group_id: dest_group,
         policy: policy.into(),
         priority,
-        nic_type: if sg.vpc_id.is_some() {
-            "intranet".into()
-        } else {
-            r.str("NicType").unwrap_or("internet").to_string()
-        },
+        nic_type,
         description: r.str("Description").unwrap_or("").to_string(),
         created_ms: ctx.now_ms,
     })
 }
 
+/// The checks on the group a rule references: not the group itself, exists, same network type,
+/// same VPC, and not an enterprise group.
+fn check_peer_group(tx: &mut dyn Tx, sg: &SecurityGroup, rule: &SecurityGroupRule) -> Result<()> {
+    let id = peer_group(rule);
+    if id.is_empty() {
+        return Ok(());
+    }
+    let egress = rule.direction == Direction::Egress.as_str();
+    if id == sg.id {
+        return Err(if egress {
+            fault::dest_group_is_self()
+        } else {
+            fault::source_group_is_self()
+        }
+        .into());
+    }
+    let peer = tx.load::<SecurityGroup>(id)?.ok_or_else(if egress {
+        fault::dest_group_not_found
+    } else {
+        fault::source_group_not_found
+    })?;
+    if peer.vpc_id.is_some() != sg.vpc_id.is_some() {
+        return Err(fault::group_network_type_mismatch(egress).into());
+    }
+    if peer.vpc_id != sg.vpc_id {
+        return Err(if egress {
+            fault::dest_group_vpc_mismatch()
+        } else {
+            fault::source_group_vpc_mismatch()
+        }
+        .into());
+    }
+    if peer.group_type == "enterprise" {
+        return Err(fault::enterprise_group_reference().into());
+    }
+    Ok(())
+}
+
+/// The fields that make two rules the same rule (all but id, priority, description and time).
+fn same_rule(a: &SecurityGroupRule, b: &SecurityGroupRule) -> bool {
+    a.direction == b.direction
+        && a.ip_protocol == b.ip_protocol
+        && a.port_range == b.port_range
+        && a.source_cidr_ip == b.source_cidr_ip
+        && a.source_group_id == b.source_group_id
+        && a.dest_cidr_ip == b.dest_cidr_ip
+        && a.dest_group_id == b.dest_group_id
+        && a.policy == b.policy
+        && a.nic_type == b.nic_type
+}
+
 fn authorize_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    authorize(ctx, tx, Direction::Ingress)
+}
+
+fn authorize_security_group_egress(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    authorize(ctx, tx, Direction::Egress)
+}
+
+fn authorize(ctx: &Ctx<'_>, tx: &mut dyn Tx, dir: Direction) -> Result<Value> {
     let p = ctx.params;
     let mut sg = tx
         .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
         .ok_or_else(fault::security_group_not_found)?;
-    let mut specs = p.objects("Permissions");
-    if specs.is_empty() {
-        specs.push(p.clone());
-    }
-    for spec in &specs {
-        let rule = rule_from(ctx, &sg, spec)?;
-        if !rule.source_group_id.is_empty()
-            && tx.load::<SecurityGroup>(&rule.source_group_id)?.is_none()
-        {
-            return Err(esl_domain::Fault {
-                status: 404,
-                code: "InvalidSourceGroupId.NotFound".into(),
-                message: "Specified source security group does not exist.".into(),
-            }
-            .into());
+    let RuleSpecs::Fields(specs) = rule_specs(p, false)? else {
+        return Err(fault::permissions_conflict().into());
+    };
+    let mut requested: Vec<SecurityGroupRule> = Vec::new();
+    let mut added: Vec<SecurityGroupRule> = Vec::new();
+    for (at, spec) in &specs {
+        let rule = rule_from(ctx, &sg, spec, dir, at)?;
+        check_peer_group(tx, &sg, &rule)?;
+        let same = |r: &SecurityGroupRule| same_rule(r, &rule) && r.priority == rule.priority;
+        if requested.iter().any(same) {
+            return Err(fault::duplicate_permissions().into());
         }
-        let duplicate = sg.rules.iter().any(|r| {
-            r.ip_protocol == rule.ip_protocol
-                && r.port_range == rule.port_range
-                && r.source_cidr_ip == rule.source_cidr_ip
-                && r.source_group_id == rule.source_group_id
-                && r.policy == rule.policy
-                && r.priority == rule.priority
-        });
-        if !duplicate {
-            sg.rules.push(rule);
+        requested.push(rule.clone());
+        // A rule that is already there: success, nothing added.
+        if !sg.rules.iter().any(same) {
+            added.push(rule);
+        }
+    }
+    if sg.rules.len() + added.len() > MAX_RULES {
+        return Err(fault::authorization_limit().into());
+    }
+    let mut peers: Vec<&str> = sg
+        .rules
+        .iter()
+        .chain(added.iter())
+        .map(peer_group)
+        .filter(|g| !g.is_empty())
+        .collect();
+    peers.sort_unstable();
+    peers.dedup();
+    if peers.len() > MAX_REFERENCED_GROUPS {
+        return Err(fault::group_rule_limit().into());
+    }
+    sg.rules.extend(added);
+    tx.save(&sg)?;
+    Ok(json!({}))
+}
+
+fn revoke_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    revoke(ctx, tx, Direction::Ingress)
+}
+
+fn revoke_security_group_egress(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    revoke(ctx, tx, Direction::Egress)
+}
+
+/// Revoke by SecurityGroupRuleId.N (an id that is not one of this group's rules of this
+/// direction: InvalidSecurityGroupRuleId.NotFound, nothing revoked), or by fields. The metadata
+/// says of the fields style: "if the matching rule does not exist, the call succeeds but deletes
+/// nothing", so a rule that is not there is not an error; InvalidGroupAuthItem.NotFound, which the
+/// metadata also lists, is never answered. A Priority, when given, must match too; Policy defaults
+/// to accept as on Authorize.
+fn revoke(ctx: &Ctx<'_>, tx: &mut dyn Tx, dir: Direction) -> Result<Value> {
+    let p = ctx.params;
+    let mut sg = tx
+        .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
+        .ok_or_else(fault::security_group_not_found)?;
+    match rule_specs(p, true)? {
+        RuleSpecs::Ids(ids) => {
+            for (n, id) in ids.iter().enumerate() {
+                if ids[..n].contains(id) {
+                    return Err(fault::rule_id_repeated().into());
+                }
+                if !sg
+                    .rules
+                    .iter()
+                    .any(|r| &r.rule_id == id && r.direction == dir.as_str())
+                {
+                    return Err(fault::rule_id_not_found().into());
+                }
+            }
+            sg.rules.retain(|r| !ids.contains(&r.rule_id));
+        }
+        RuleSpecs::Fields(specs) => {
+            let mut targets = Vec::new();
+            for (at, spec) in &specs {
+                let rule = rule_from(ctx, &sg, spec, dir, at)?;
+                check_peer_group(tx, &sg, &rule)?;
+                targets.push((rule, spec.str("Priority").is_some()));
+            }
+            sg.rules.retain(|r| {
+                !targets.iter().any(|(t, by_priority)| {
+                    same_rule(r, t) && (!by_priority || r.priority == t.priority)
+                })
+            });
         }
     }
     tx.save(&sg)?;
+    Ok(json!({}))
+}
+
+fn modify_security_group_policy(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut sg = tx
+        .load::<SecurityGroup>(p.required("SecurityGroupId")?)?
+        .ok_or_else(fault::security_group_not_found)?;
+    let policy = match p
+        .required("InnerAccessPolicy")?
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "accept" => "Accept",
+        "drop" => "Drop",
+        _ => return Err(fault::inner_access_policy_malformed().into()),
+    };
+    if sg.group_type == "enterprise" {
+        return Err(fault::enterprise_inner_access_policy().into());
+    }
+    sg.inner_access_policy = policy.into();
+    tx.save(&sg)?;
+    Ok(json!({}))
+}
+
+/// Security groups per instance (the default quota; the real one can be raised to 16 by ticket).
+const MAX_GROUPS_PER_INSTANCE: usize = 5;
+
+/// Join and Leave: the instance and the group. ess-local has no elastic network interfaces, so a
+/// NetworkInterfaceId names none.
+fn membership_target(
+    tx: &mut dyn Tx,
+    p: &Params,
+    joining: bool,
+) -> Result<(EcsInstance, SecurityGroup)> {
+    let instance_id = match (p.str("InstanceId"), p.str("NetworkInterfaceId")) {
+        (Some(_), Some(_)) => return Err(fault::eni_and_instance_conflict().into()),
+        (None, Some(_)) => return Err(fault::eni_not_found().into()),
+        (None, None) => return Err(fault::missing_parameter("InstanceId").into()),
+        (Some(id), None) => id,
+    };
+    let sg_id = p.required("SecurityGroupId")?;
+    let ecs = load_instance(tx, instance_id)?;
+    let sg = tx
+        .load::<SecurityGroup>(sg_id)?
+        .ok_or_else(fault::security_group_not_found)?;
+    // Only a Running or Stopped instance may join or leave a group. Join has its own answer for
+    // an instance still being created; Leave's metadata lists none, so it says
+    // IncorrectInstanceStatus.
+    if joining && ecs.status == EcsStatus::Pending {
+        return Err(fault::instance_being_created().into());
+    }
+    if !matches!(ecs.status, EcsStatus::Running | EcsStatus::Stopped) {
+        return Err(fault::incorrect_instance_status().into());
+    }
+    Ok((ecs, sg))
+}
+
+fn join_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let (mut ecs, sg) = membership_target(tx, ctx.params, true)?;
+    if ecs.security_group_ids.contains(&sg.id) {
+        return Err(fault::instance_already_in_group().into());
+    }
+    // Classic with classic; a VPC instance only with a group of its own VPC.
+    if ecs.vpc_id != sg.vpc_id {
+        return Err(fault::instance_sg_vpc_mismatch().into());
+    }
+    for id in &ecs.security_group_ids {
+        let kind = tx.load::<SecurityGroup>(id)?.map(|g| g.group_type);
+        if kind.is_some_and(|k| k != sg.group_type) {
+            return Err(fault::instance_group_types_mixed().into());
+        }
+    }
+    if ecs.security_group_ids.len() >= MAX_GROUPS_PER_INSTANCE {
+        return Err(fault::instance_group_limit().into());
+    }
+    let capacity = if sg.group_type == "enterprise" {
+        65536
+    } else {
+        2000
+    };
+    if sg_members(tx, &sg)? >= capacity {
+        return Err(fault::group_instance_limit().into());
+    }
+    ecs.security_group_ids.push(sg.id);
+    tx.save(&ecs)?;
+    Ok(json!({}))
+}
+
+fn leave_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let (mut ecs, sg) = membership_target(tx, ctx.params, false)?;
+    if !ecs.security_group_ids.contains(&sg.id) {
+        return Err(fault::instance_not_in_group().into());
+    }
+    if ecs.security_group_ids.len() == 1 {
+        return Err(fault::instance_last_group().into());
+    }
+    ecs.security_group_ids.retain(|g| g != &sg.id);
+    tx.save(&ecs)?;
     Ok(json!({}))
 }
 
@@ -279,6 +671,17 @@ fn delete_security_group(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         .ok_or_else(fault::security_group_not_found)?;
     if sg_members(tx, &sg)? > 0 {
         return Err(fault::security_group_in_use().into());
+    }
+    // "No other security group may have rules that authorize this one" (the metadata's text).
+    let referenced = tx
+        .list::<SecurityGroup>(&Filter {
+            region: Some(&sg.region),
+            ..Default::default()
+        })?
+        .iter()
+        .any(|g| g.id != sg.id && g.rules.iter().any(|r| peer_group(r) == sg.id));
+    if referenced {
+        return Err(fault::security_group_referenced().into());
     }
     tx.remove::<SecurityGroup>(&sg.id)?;
     Ok(json!({}))
