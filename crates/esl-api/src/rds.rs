@@ -382,8 +382,9 @@ fn security_group_items(tx: &mut dyn Tx, db: &RdsInstance, names: bool) -> Resul
     Ok(out)
 }
 
-/// Overwrites the bound ECS security groups with the comma list (`Empty` or "" clears; at most
-/// 10; each must exist in the instance's region; the instance must be Running).
+/// Overwrites the bound ECS security groups with the comma list (`Empty` clears: an empty string
+/// is refused as a missing parameter, which is why Terraform sends `Empty`; at most 10; each must
+/// exist in the instance's region; the instance must be Running).
 fn modify_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let mut db = load_db(tx, p.required("DBInstanceId")?)?;

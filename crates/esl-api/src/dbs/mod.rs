@@ -273,7 +273,7 @@ pub(crate) fn security_ip_groups(db: &ApsaraDatabase) -> Vec<Value> {
 }
 
 /// ModifySecurityGroupConfiguration (MongoDB, Redis): the comma list overwrites the bound ECS
-/// security groups (`Empty` or "" clears; at most 10; the instance must be Running; each group
+/// security groups (`Empty` clears; at most 10; the instance must be Running; each group
 /// must exist in the region, and for MongoDB a VPC group must be in the instance's VPC).
 pub(crate) fn set_security_groups(
     tx: &mut dyn Tx,
