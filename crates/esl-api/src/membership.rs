@@ -168,7 +168,11 @@ pub fn config_security_groups(tx: &mut dyn Tx, g: &ScalingGroup) -> Result<Optio
         return Ok(None);
     };
     let mut out: Vec<String> = Vec::new();
-    for sg in c.security_group_id.iter().chain(c.security_group_ids.iter()) {
+    for sg in c
+        .security_group_id
+        .iter()
+        .chain(c.security_group_ids.iter())
+    {
         if !out.contains(sg) {
             out.push(sg.clone());
         }

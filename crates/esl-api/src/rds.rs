@@ -373,7 +373,8 @@ fn security_group_items(tx: &mut dyn Tx, db: &RdsInstance, names: bool) -> Resul
             Some(false) => "Classic",
             _ => "VPC",
         };
-        let mut item = json!({"SecurityGroupId": id, "RegionId": db.region, "NetworkType": network});
+        let mut item =
+            json!({"SecurityGroupId": id, "RegionId": db.region, "NetworkType": network});
         if names {
             item["SecurityGroupName"] = json!(sg.map(|g| g.name).unwrap_or_default());
         }
@@ -511,8 +512,7 @@ fn switch_net_type(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             .filter(|n| (3001..=3999).contains(n))
             .ok_or_else(fault::rds_port_malformed)?,
     };
-    if p
-        .str("ConnectionStringType")
+    if p.str("ConnectionStringType")
         .is_some_and(|t| !t.eq_ignore_ascii_case("Normal"))
     {
         return Err(fault::invalid_parameter("ConnectionStringType").into());

@@ -676,7 +676,10 @@ mod tests {
             s(&["sg-1", "sg-2"])
         );
         let ten: Vec<String> = (0..10).map(|i| format!("sg-{i}")).collect();
-        assert_eq!(join_security_groups(&ten[..9], &s(&["sg-9", "sg-0"])), Some(ten.clone()));
+        assert_eq!(
+            join_security_groups(&ten[..9], &s(&["sg-9", "sg-0"])),
+            Some(ten.clone())
+        );
         assert_eq!(join_security_groups(&ten, &s(&["sg-x"])), None);
         assert_eq!(
             leave_security_groups(&s(&["sg-1", "sg-2", "sg-3"]), &s(&["sg-2", "sg-9"])),

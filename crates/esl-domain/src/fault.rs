@@ -289,7 +289,11 @@ pub fn dds_security_group_invalid() -> Fault {
 }
 /// MongoDB ModifySecurityGroupConfiguration on an instance that is not Running.
 pub fn dds_security_group_status() -> Fault {
-    f(400, "InstanceStatusInvalid", "Instance status is not valid.")
+    f(
+        400,
+        "InstanceStatusInvalid",
+        "Instance status is not valid.",
+    )
 }
 /// MongoDB: a VPC security group of another VPC than the instance's.
 pub fn dds_security_group_vpc() -> Fault {

@@ -312,7 +312,13 @@ pub(crate) fn security_group_relations(tx: &mut dyn Tx, db: &ApsaraDatabase) -> 
 }
 
 /// Job: a move to a VPC is done; the instance is Running in its VPC, vSwitch and zone.
-pub fn net_changed(tx: &mut dyn Tx, id: &str, vpc_id: &str, vsw_id: &str, zone: &str) -> Result<()> {
+pub fn net_changed(
+    tx: &mut dyn Tx,
+    id: &str,
+    vpc_id: &str,
+    vsw_id: &str,
+    zone: &str,
+) -> Result<()> {
     if let Some(mut db) = tx.load::<ApsaraDatabase>(id)? {
         if db.status == DbStatus::NetTypeChanging {
             db.status = DbStatus::Running;

@@ -50,8 +50,8 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let force = ctx.params.bool("ForceAttach")?.unwrap_or(false);
     let mut attaching = Vec::new();
     for id in &ids {
-        let db = membership::load_db(tx, kind, id)?
-            .ok_or_else(|| fault::ess_db_not_found_attach(id))?;
+        let db =
+            membership::load_db(tx, kind, id)?.ok_or_else(|| fault::ess_db_not_found_attach(id))?;
         if db.status() != DbStatus::Running {
             return Err(fault::ess_db_status(id).into());
         }
@@ -76,10 +76,8 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     // AttachMode=SecurityGroup binds the active configuration's security groups now (re-attaching
     // binds them again); a group with no active configuration yet binds them when it is enabled.
     if let Some(sgs) = membership::config_security_groups(tx, &g)? {
-        let mut bound: Vec<&mut DbAttachment> = all
-            .iter_mut()
-            .filter(|e| ids.contains(&e.db_id))
-            .collect();
+        let mut bound: Vec<&mut DbAttachment> =
+            all.iter_mut().filter(|e| ids.contains(&e.db_id)).collect();
         membership::bind_security_groups(tx, &mut bound, &sgs)?;
     }
     // ForceAttach adds the current instances' IPs; re-attaching an attached database re-adds
