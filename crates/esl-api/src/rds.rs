@@ -1,7 +1,8 @@
 //! ApsaraDB RDS (2014-08-15): instances with their status flow, and IP whitelists.
 
+use esl_domain::database::parse_security_group_ids;
 use esl_domain::fault;
-use esl_domain::model::{DbStatus, RdsInstance, ScalingGroup, VSwitch, Vpc};
+use esl_domain::model::{DbStatus, RdsInstance, ScalingGroup, SecurityGroup, VSwitch, Vpc};
 use esl_domain::whitelist::{self, IpGroup, ModifyMode, DEFAULT_GROUP, MAX_ENTRIES};
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
@@ -11,6 +12,11 @@ use crate::{Cloud, Ctx, Family, Result};
 
 pub const DB_READY: &str = "rds.instance.ready";
 pub const DB_GONE: &str = "rds.instance.gone";
+/// A ModifyDBInstanceNetworkType move to a VPC is done (payload: db, vpc, vsw).
+pub const DB_NET_CHANGED: &str = "rds.instance.net_changed";
+
+/// WhitelistNetworkType values (ModifySecurityIps, DescribeDBInstanceIPArrayList).
+const WHITELIST_NET_TYPES: [&str; 3] = ["MIX", "Classic", "VPC"];
 
 pub fn register(cloud: &mut Cloud) {
     let f = Family::Rds;
@@ -20,6 +26,18 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DeleteDBInstance", delete);
     cloud.add(f, "ModifySecurityIps", modify_security_ips);
     cloud.add(f, "DescribeDBInstanceIPArrayList", ip_array_list);
+    cloud.add(
+        f,
+        "ModifySecurityGroupConfiguration",
+        modify_security_groups,
+    );
+    cloud.add(
+        f,
+        "DescribeSecurityGroupConfiguration",
+        describe_security_groups,
+    );
+    cloud.add(f, "ModifyDBInstanceNetworkType", modify_network_type);
+    cloud.add(f, "SwitchDBInstanceNetType", switch_net_type);
 }
 
 fn default_port(engine: &str) -> u16 {
@@ -123,6 +141,7 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         created_ms: ctx.now_ms,
         ip_groups: vec![IpGroup::new(DEFAULT_GROUP, entries)],
         security_group_ids: Vec::new(),
+        connection_host: None,
     };
     tx.save(&db)?;
     tx.enqueue(
@@ -136,8 +155,15 @@ fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     }))
 }
 
+fn host_for(prefix: &str, engine: &str) -> String {
+    format!("{prefix}.{}.rds.aliyuncs.com", engine_host(engine))
+}
+
+/// The endpoint the describes show: the one SwitchDBInstanceNetType set, or the default host.
 fn connection_string(db: &RdsInstance) -> String {
-    format!("{}.{}.rds.aliyuncs.com", db.id, engine_host(&db.engine))
+    db.connection_host
+        .clone()
+        .unwrap_or_else(|| host_for(&db.id, &db.engine))
 }
 
 fn load_db(tx: &mut dyn Tx, id: &str) -> Result<RdsInstance> {
@@ -292,15 +318,9 @@ fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if attribute.is_some_and(|a| a != "hidden") {
         return Err(fault::ip_array_attribute_format().into());
     }
-    if let Some(t) = p.str("WhitelistNetworkType") {
-        if !["MIX", "Classic", "VPC"].contains(&t) {
-            return Err(esl_domain::Fault {
-                status: 400,
-                code: "InvalidWhitelistNetType.Malformed".into(),
-                message: "Specified WhitelistNetType  is not valid.".into(),
-            }
-            .into());
-        }
+    let net_type = p.str("WhitelistNetworkType");
+    if net_type.is_some_and(|t| !WHITELIST_NET_TYPES.contains(&t)) {
+        return Err(fault::rds_whitelist_net_type_malformed().into());
     }
     let mode = ModifyMode::parse(p.str("ModifyMode"))?;
     if db.status != DbStatus::Running {
@@ -314,21 +334,215 @@ fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         &entries,
         MAX_ENTRIES,
     )?;
+    // The group keeps the network type it was given (a new group without one is MIX).
+    if let Some(t) = net_type {
+        if let Some(g) = db.ip_groups.iter_mut().find(|g| g.name == group) {
+            g.network_type = t.to_string();
+        }
+    }
     tx.save(&db)?;
     Ok(json!({"TaskId": ctx.cloud.ids.digits(9)}))
 }
 
 fn ip_array_list(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let db = load_db(tx, ctx.params.required("DBInstanceId")?)?;
+    let wanted = ctx.params.str("WhitelistNetworkType");
+    if wanted.is_some_and(|t| !WHITELIST_NET_TYPES.contains(&t)) {
+        return Err(fault::rds_whitelist_net_type_format().into());
+    }
     let items: Vec<Value> = db
         .ip_groups
         .iter()
+        .filter(|g| wanted.is_none_or(|t| g.network_type == t))
         .map(|g| {
             json!({
                 "DBInstanceIPArrayName": g.name, "DBInstanceIPArrayAttribute": g.attribute, "SecurityIPType": "IPv4",
-                "SecurityIPList": g.entries.join(","), "WhitelistNetworkType": "MIX",
+                "SecurityIPList": g.entries.join(","), "WhitelistNetworkType": g.network_type,
             })
         })
         .collect();
     Ok(json!({"Items": items}))
+}
+
+/// `EcsSecurityGroupRelation` items for the bound security groups (with names for Describe).
+fn security_group_items(tx: &mut dyn Tx, db: &RdsInstance, names: bool) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for id in &db.security_group_ids {
+        let sg = tx.load::<SecurityGroup>(id)?;
+        let network = match sg.as_ref().map(|g| g.vpc_id.is_some()) {
+            Some(false) => "Classic",
+            _ => "VPC",
+        };
+        let mut item =
+            json!({"SecurityGroupId": id, "RegionId": db.region, "NetworkType": network});
+        if names {
+            item["SecurityGroupName"] = json!(sg.map(|g| g.name).unwrap_or_default());
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// Overwrites the bound ECS security groups with the comma list (`Empty` clears: an empty string
+/// is refused as a missing parameter, which is why Terraform sends `Empty`; at most 10; each must
+/// exist in the instance's region; the instance must be Running).
+fn modify_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut db = load_db(tx, p.required("DBInstanceId")?)?;
+    let ids = parse_security_group_ids(p.required("SecurityGroupId")?);
+    db.set_security_groups(ids)?;
+    for id in &db.security_group_ids {
+        tx.load::<SecurityGroup>(id)?
+            .filter(|g| g.region == db.region)
+            .ok_or_else(fault::security_group_not_found)?;
+    }
+    tx.save(&db)?;
+    let items = security_group_items(tx, &db, false)?;
+    Ok(json!({"DBInstanceName": db.id, "Items": items}))
+}
+
+fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let db = load_db(tx, ctx.params.required("DBInstanceId")?)?;
+    let items = security_group_items(tx, &db, true)?;
+    Ok(json!({"DBInstanceName": db.id, "Items": items}))
+}
+
+/// `True`/`False` (any case); absent is false.
+fn flag(p: &esl_wire::Params, name: &str) -> Result<bool> {
+    match p.str(name) {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(fault::invalid_parameter(name).into()),
+    }
+}
+
+/// Classic -> VPC: DBInstanceNetTypeChanging now, Running in the VPC and vSwitch after a short
+/// delay (the create delay). VPC -> VPC is NetTypeExists; VPC -> Classic is refused.
+fn modify_network_type(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut db = load_db(tx, p.required("DBInstanceId")?)?;
+    match p.required("InstanceNetworkType")? {
+        t if t.eq_ignore_ascii_case("VPC") => {
+            if db.network_type == "VPC" {
+                return Err(fault::net_type_exists().into());
+            }
+        }
+        t if t.eq_ignore_ascii_case("Classic") => {
+            return Err(if db.network_type == "Classic" {
+                fault::net_type_exists()
+            } else {
+                fault::rds_net_type_denied()
+            }
+            .into());
+        }
+        _ => return Err(fault::rds_network_type_unsupported().into()),
+    }
+    let retain = flag(p, "RetainClassic")?;
+    if let Some(days) = p.str("ClassicExpiredDays") {
+        if !days.parse::<u32>().is_ok_and(|d| (1..=120).contains(&d)) {
+            return Err(fault::invalid_parameter("ClassicExpiredDays").into());
+        }
+    }
+    if db.status != DbStatus::Running {
+        return Err(fault::rds_net_change_status().into());
+    }
+    let vpc_id = p.required("VPCId")?;
+    let vsw_id = p.required("VSwitchId")?;
+    let vpc = tx
+        .load::<Vpc>(vpc_id)?
+        .filter(|v| v.region == db.region)
+        .ok_or_else(fault::vpc_not_found)?;
+    let vsw = tx
+        .load::<VSwitch>(vsw_id)?
+        .filter(|v| v.region == db.region)
+        .ok_or_else(fault::vswitch_not_found)?;
+    if vsw.vpc_id != vpc.id {
+        return Err(fault::rds_vswitch_not_in_vpc().into());
+    }
+    if let Some(ip) = p.str("PrivateIpAddress") {
+        let net: Option<ipnet::Ipv4Net> = vsw.cidr.parse().ok();
+        let addr: Option<std::net::Ipv4Addr> = ip.parse().ok();
+        if !matches!((net, addr), (Some(n), Some(a)) if n.contains(&a)) {
+            return Err(fault::invalid_parameter("PrivateIpAddress").into());
+        }
+    }
+    db.status = DbStatus::NetTypeChanging;
+    tx.save(&db)?;
+    tx.enqueue(
+        ctx.now_ms + ctx.cloud.timing.db_create_ms,
+        DB_NET_CHANGED,
+        &json!({"db": db.id, "vpc": vpc.id, "vsw": vsw.id, "retain_classic": retain}).to_string(),
+    )?;
+    Ok(json!({"ConnectionString": connection_string(&db), "TaskId": ctx.cloud.ids.digits(9)}))
+}
+
+/// Job: a move to a VPC is done; the instance is Running in its VPC and vSwitch.
+pub fn net_changed(tx: &mut dyn Tx, id: &str, vpc_id: &str, vsw_id: &str) -> Result<()> {
+    if let Some(mut db) = tx.load::<RdsInstance>(id)? {
+        if db.status == DbStatus::NetTypeChanging {
+            db.status = DbStatus::Running;
+            db.network_type = "VPC".to_string();
+            db.vpc_id = Some(vpc_id.to_string());
+            db.vswitch_id = Some(vsw_id.to_string());
+            tx.save(&db)?;
+        }
+    }
+    Ok(())
+}
+
+/// A classic instance's endpoint moves between intranet and internet under a new prefix (8 to 64
+/// lowercase letters and digits) and, if given, port (3001 to 3999).
+fn switch_net_type(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut db = load_db(tx, p.required("DBInstanceId")?)?;
+    let prefix = p.required("ConnectionStringPrefix")?;
+    let valid_prefix = (8..=64).contains(&prefix.len())
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !valid_prefix {
+        return Err(fault::rds_connection_prefix_malformed().into());
+    }
+    let port = match p.str("Port") {
+        None => db.port,
+        Some(s) => s
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (3001..=3999).contains(n))
+            .ok_or_else(fault::rds_port_malformed)?,
+    };
+    if p.str("ConnectionStringType")
+        .is_some_and(|t| !t.eq_ignore_ascii_case("Normal"))
+    {
+        return Err(fault::invalid_parameter("ConnectionStringType").into());
+    }
+    if db.network_type != "Classic" {
+        return Err(fault::rds_net_type_denied().into());
+    }
+    if db.status != DbStatus::Running {
+        return Err(fault::db_instance_state().into());
+    }
+    let new = host_for(prefix, &db.engine);
+    let taken = tx
+        .list::<RdsInstance>(&Filter {
+            region: Some(&db.region),
+            ..Default::default()
+        })?
+        .iter()
+        .any(|d| connection_string(d) == new);
+    if taken {
+        return Err(fault::rds_connection_string_duplicate().into());
+    }
+    let old = connection_string(&db);
+    db.net_type = if db.net_type == "Internet" {
+        "Intranet"
+    } else {
+        "Internet"
+    }
+    .to_string();
+    db.connection_host = Some(new.clone());
+    db.port = port;
+    tx.save(&db)?;
+    Ok(json!({"NewConnectionString": new, "OldConnectionString": old}))
 }

@@ -20,7 +20,7 @@ pub enum Engine {
     Redis,
 }
 
-/// PolarDB: at most this many ECS security groups in a cluster's whitelist.
+/// At most this many ECS security groups bound to one instance (RDS, MongoDB, Redis, PolarDB).
 pub const MAX_SECURITY_GROUPS: usize = 10;
 
 /// PolarDB: 1,000 entries per cluster over all groups, at most 50 groups, names of 2 to 120
@@ -195,6 +195,59 @@ impl Engine {
             other => other.status_denied(),
         }
     }
+
+    /// The error for more than `MAX_SECURITY_GROUPS` security groups.
+    pub fn security_group_quota(self) -> Fault {
+        match self {
+            Engine::MongoDb | Engine::Redis => fault::dds_security_group_quota(),
+            _ => fault::polardb_security_group_count(),
+        }
+    }
+
+    /// The error for binding security groups to an instance that is not Running.
+    pub fn security_group_status(self) -> Fault {
+        match self {
+            Engine::MongoDb => fault::dds_security_group_status(),
+            other => other.status_denied(),
+        }
+    }
+}
+
+/// A ModifySecurityGroupConfiguration list: comma separated ids, each kept once in order; the
+/// literal `Empty` (what Terraform sends) or an empty string clears.
+pub fn parse_security_group_ids(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.is_empty() || text == "Empty" {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+/// `current` with `add` joined (the ones already there stay where they are), or None when that
+/// would pass `MAX_SECURITY_GROUPS`.
+pub fn join_security_groups(current: &[String], add: &[String]) -> Option<Vec<String>> {
+    let mut out = current.to_vec();
+    for id in add {
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    (out.len() <= MAX_SECURITY_GROUPS).then_some(out)
+}
+
+/// `current` without `remove`.
+pub fn leave_security_groups(current: &[String], remove: &[String]) -> Vec<String> {
+    current
+        .iter()
+        .filter(|id| !remove.contains(id))
+        .cloned()
+        .collect()
 }
 
 /// One PolarDB cluster, MongoDB instance, AnalyticDB cluster/instance or Redis instance.
@@ -294,13 +347,14 @@ impl ApsaraDatabase {
             .apply(&mut self.ip_groups, group, attribute, mode, entries)
     }
 
-    /// Replaces the ECS security groups in the whitelist (PolarDB; at most `MAX_SECURITY_GROUPS`).
+    /// Replaces the ECS security groups bound to the instance (overwrite; at most
+    /// `MAX_SECURITY_GROUPS`; the instance must be Running).
     pub fn set_security_groups(&mut self, ids: Vec<String>) -> Result<(), Fault> {
         if self.status != DbStatus::Running {
-            return Err(self.engine.status_denied());
+            return Err(self.engine.security_group_status());
         }
         if ids.len() > MAX_SECURITY_GROUPS {
-            return Err(fault::polardb_security_group_count());
+            return Err(self.engine.security_group_quota());
         }
         self.security_group_ids = ids;
         Ok(())
@@ -611,6 +665,38 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.code, code);
         }
+    }
+
+    #[test]
+    fn security_group_lists() {
+        assert_eq!(parse_security_group_ids("Empty"), Vec::<String>::new());
+        assert_eq!(parse_security_group_ids(""), Vec::<String>::new());
+        assert_eq!(
+            parse_security_group_ids("sg-1,sg-2,sg-1"),
+            s(&["sg-1", "sg-2"])
+        );
+        let ten: Vec<String> = (0..10).map(|i| format!("sg-{i}")).collect();
+        assert_eq!(
+            join_security_groups(&ten[..9], &s(&["sg-9", "sg-0"])),
+            Some(ten.clone())
+        );
+        assert_eq!(join_security_groups(&ten, &s(&["sg-x"])), None);
+        assert_eq!(
+            leave_security_groups(&s(&["sg-1", "sg-2", "sg-3"]), &s(&["sg-2", "sg-9"])),
+            s(&["sg-1", "sg-3"])
+        );
+        let mut d = db(Engine::MongoDb);
+        d.status = DbStatus::Creating;
+        assert_eq!(
+            d.set_security_groups(s(&["sg-1"])).unwrap_err().code,
+            "InstanceStatusInvalid"
+        );
+        d.status = DbStatus::Running;
+        let many: Vec<String> = (0..11).map(|i| format!("sg-{i}")).collect();
+        assert_eq!(
+            d.set_security_groups(many).unwrap_err().code,
+            "AssociatedEcsSecurityGroupId.QuotaExceed"
+        );
     }
 
     #[test]

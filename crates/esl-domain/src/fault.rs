@@ -497,6 +497,123 @@ pub fn engine_invalid() -> Fault {
     )
 }
 
+// ---- Database security groups and network type (RDS, MongoDB, Redis) ----
+// Codes and texts from each product's api-meta errorCodes; [unverified] where none is listed.
+
+/// RDS ModifySecurityGroupConfiguration: more than 10 security groups.
+pub fn rds_security_group_quota() -> Fault {
+    f(
+        400,
+        "AssociatedEcsSecurityGroupIdQuotaExceed",
+        "Security groups quota exceeded",
+    )
+}
+/// MongoDB and Redis ModifySecurityGroupConfiguration: more than 10 security groups.
+pub fn dds_security_group_quota() -> Fault {
+    f(
+        403,
+        "AssociatedEcsSecurityGroupId.QuotaExceed",
+        "SecurityGroupIdQuotaExceeded exceeding the allowed amount of SecurityGroupId.",
+    )
+}
+/// MongoDB and Redis: a security group that does not exist in the region.
+pub fn dds_security_group_invalid() -> Fault {
+    f(
+        400,
+        "InvalidParam",
+        "Specified ecs security group id is not valid.",
+    )
+}
+/// MongoDB ModifySecurityGroupConfiguration on an instance that is not Running.
+pub fn dds_security_group_status() -> Fault {
+    f(
+        400,
+        "InstanceStatusInvalid",
+        "Instance status is not valid.",
+    )
+}
+/// MongoDB: a VPC security group of another VPC than the instance's.
+pub fn dds_security_group_vpc() -> Fault {
+    f(
+        400,
+        "InvalidVpc.NotSupported",
+        "the Different vpc not supported.",
+    )
+}
+/// ModifyDBInstanceNetworkType to the network type the instance already has (MongoDB: [unverified]).
+pub fn net_type_exists() -> Fault {
+    f(
+        400,
+        "NetTypeExists",
+        "Specified network type already exists.",
+    )
+}
+/// RDS: an operation the instance's network type does not allow (VPC to Classic, or
+/// SwitchDBInstanceNetType on a VPC instance).
+pub fn rds_net_type_denied() -> Fault {
+    f(
+        400,
+        "OperationDenied.DBInstanceNetType",
+        "Operation is denied by the network type of current database instance.",
+    )
+}
+/// RDS ModifyDBInstanceNetworkType on an instance that is not Running.
+pub fn rds_net_change_status() -> Fault {
+    f(
+        400,
+        "OperationDenied.DBInstanceStatus",
+        "Operation is denied by the current database instance status.",
+    )
+}
+pub fn rds_network_type_unsupported() -> Fault {
+    f(
+        400,
+        "InvalidInstanceNetworkType.ValueNotSupported",
+        "The specified parameter \"InstanceNetworkType\" is not valid.",
+    )
+}
+/// A vSwitch that exists but not in the named VPC (RDS's text).
+pub fn rds_vswitch_not_in_vpc() -> Fault {
+    f(
+        400,
+        "InvalidVSwitchId.NotFound",
+        "Specified virtual switch is not found in specified VPC.",
+    )
+}
+pub fn rds_connection_prefix_malformed() -> Fault {
+    f(
+        400,
+        "InvalidConnectionString.Malformed",
+        "The specified parameter ConnectionStringPrefix is not valid.",
+    )
+}
+pub fn rds_port_malformed() -> Fault {
+    f(400, "InvalidPort.Malformed", "Specified port is not valid.")
+}
+pub fn rds_connection_string_duplicate() -> Fault {
+    f(
+        404,
+        "InvalidConnectionString.Duplicate",
+        "Specified connection string already exists in the Aliyun RDS.",
+    )
+}
+/// ModifySecurityIps WhitelistNetworkType other than MIX, Classic, VPC.
+pub fn rds_whitelist_net_type_malformed() -> Fault {
+    f(
+        400,
+        "InvalidWhitelistNetType.Malformed",
+        "Specified WhitelistNetType  is not valid.",
+    )
+}
+/// DescribeDBInstanceIPArrayList WhitelistNetworkType filter other than MIX, Classic, VPC.
+pub fn rds_whitelist_net_type_format() -> Fault {
+    f(
+        400,
+        "WhitelistNetType.Format",
+        "The specified is WhitelistNetType not valid.",
+    )
+}
+
 // ---- ESS ----
 pub fn scaling_group_not_found() -> Fault {
     f(

@@ -171,8 +171,26 @@ pub struct RdsInstance {
     /// ECS security groups bound to the instance (ModifySecurityGroupConfiguration; at most 10).
     #[serde(default)]
     pub security_group_ids: Vec<String>,
+    /// The endpoint's host once SwitchDBInstanceNetType gave it a prefix of the user's (None: the
+    /// instance id's default host).
+    #[serde(default)]
+    pub connection_host: Option<String>,
 }
 resource!(RdsInstance, "rds_instance", |_s| parent: None, name: None);
+
+impl RdsInstance {
+    /// Replaces the bound security groups (overwrite; at most `MAX_SECURITY_GROUPS`; Running only).
+    pub fn set_security_groups(&mut self, ids: Vec<String>) -> Result<(), crate::Fault> {
+        if ids.len() > crate::database::MAX_SECURITY_GROUPS {
+            return Err(crate::fault::rds_security_group_quota());
+        }
+        if self.status != DbStatus::Running {
+            return Err(crate::fault::db_instance_state());
+        }
+        self.security_group_ids = ids;
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DbAttachment {

@@ -2,7 +2,8 @@
 
 use esl_domain::database::{ApsaraDatabase, Engine};
 use esl_domain::fault;
-use esl_store::Tx;
+use esl_domain::model::{DbStatus, VSwitch, Vpc};
+use esl_store::{Tx, TxExt};
 use serde_json::{json, Value};
 
 use super::{opt, status_text, WhitelistChange};
@@ -20,6 +21,17 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DeleteDBInstance", delete);
     cloud.add(f, "ModifySecurityIps", modify_security_ips);
     cloud.add(f, "DescribeSecurityIps", describe_security_ips);
+    cloud.add(
+        f,
+        "ModifySecurityGroupConfiguration",
+        modify_security_groups,
+    );
+    cloud.add(
+        f,
+        "DescribeSecurityGroupConfiguration",
+        describe_security_groups,
+    );
+    cloud.add(f, "ModifyDBInstanceNetworkType", modify_network_type);
 }
 
 fn create(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
@@ -170,4 +182,73 @@ fn describe_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         "SecurityIps": db.default_entries(),
         "SecurityIpGroups": super::security_ip_groups(&db),
     }))
+}
+
+fn modify_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    super::set_security_groups(
+        tx,
+        ENGINE,
+        p.required("DBInstanceId")?,
+        p.required("SecurityGroupId")?,
+    )?;
+    Ok(json!({}))
+}
+
+fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let db = super::load(tx, ENGINE, ctx.params.required("DBInstanceId")?)?;
+    Ok(json!({ "Items": super::security_group_relations(tx, &db)? }))
+}
+
+/// Classic -> VPC: DBInstanceNetTypeChanging now, Running in the VPC, vSwitch and zone after a
+/// short delay (the create delay). VPC -> VPC is NetTypeExists [unverified for MongoDB].
+fn modify_network_type(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    let mut db = super::load(tx, ENGINE, p.required("DBInstanceId")?)?;
+    let target = p.required("NetworkType")?;
+    if !target.eq_ignore_ascii_case("VPC") {
+        return Err(fault::invalid_parameter("NetworkType").into());
+    }
+    if db.network_type == "VPC" {
+        return Err(fault::net_type_exists().into());
+    }
+    let zone = p.required("ZoneId")?;
+    match p.str("RetainClassic") {
+        None => {}
+        Some(v) if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => {}
+        Some(_) => return Err(fault::invalid_parameter("RetainClassic").into()),
+    }
+    if let Some(days) = p.int("ClassicExpiredDays")? {
+        if ![14, 30, 60, 120].contains(&days) {
+            return Err(fault::invalid_parameter("ClassicExpiredDays").into());
+        }
+    }
+    if db.status != DbStatus::Running {
+        return Err(fault::dds_instance_status().into());
+    }
+    let vpc_id = p
+        .str("VpcId")
+        .ok_or_else(|| fault::missing_parameter("VpcId"))?;
+    let vsw_id = p
+        .str("VSwitchId")
+        .ok_or_else(|| fault::missing_parameter("VSwitchId"))?;
+    let vpc = tx
+        .load::<Vpc>(vpc_id)?
+        .filter(|v| v.region == db.region)
+        .ok_or_else(fault::vpc_not_found)?;
+    let vsw = tx
+        .load::<VSwitch>(vsw_id)?
+        .filter(|v| v.region == db.region && v.vpc_id == vpc.id)
+        .ok_or_else(fault::vswitch_not_found)?;
+    if vsw.zone_id != zone {
+        return Err(fault::invalid_parameter("ZoneId").into());
+    }
+    db.status = DbStatus::NetTypeChanging;
+    tx.save(&db)?;
+    tx.enqueue(
+        ctx.now_ms + ctx.cloud.timing.db_create_ms,
+        super::DB_NET_CHANGED,
+        &json!({"db": db.id, "vpc": vpc.id, "vsw": vsw.id, "zone": zone}).to_string(),
+    )?;
+    Ok(json!({}))
 }

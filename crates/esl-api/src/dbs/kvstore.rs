@@ -21,6 +21,16 @@ pub fn register(cloud: &mut Cloud) {
     cloud.add(f, "DeleteInstance", delete);
     cloud.add(f, "ModifySecurityIps", modify_security_ips);
     cloud.add(f, "DescribeSecurityIps", describe_security_ips);
+    cloud.add(
+        f,
+        "ModifySecurityGroupConfiguration",
+        modify_security_groups,
+    );
+    cloud.add(
+        f,
+        "DescribeSecurityGroupConfiguration",
+        describe_security_groups,
+    );
 }
 
 fn status(db: &ApsaraDatabase) -> &'static str {
@@ -187,4 +197,21 @@ fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
 fn describe_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let db = super::load(tx, ENGINE, ctx.params.required("InstanceId")?)?;
     Ok(json!({ "SecurityIpGroups": super::security_ip_groups(&db) }))
+}
+
+/// The modify names the instance `DBInstanceId` (the describe says `InstanceId`), per the API.
+fn modify_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let p = ctx.params;
+    super::set_security_groups(
+        tx,
+        ENGINE,
+        p.required("DBInstanceId")?,
+        p.required("SecurityGroupId")?,
+    )?;
+    Ok(json!({}))
+}
+
+fn describe_security_groups(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
+    let db = super::load(tx, ENGINE, ctx.params.required("InstanceId")?)?;
+    Ok(json!({ "Items": super::security_group_relations(tx, &db)? }))
 }

@@ -10,9 +10,9 @@ mod gpdb;
 mod kvstore;
 mod polardb;
 
-use esl_domain::database::{ApsaraDatabase, Engine};
+use esl_domain::database::{parse_security_group_ids, ApsaraDatabase, Engine};
 use esl_domain::fault;
-use esl_domain::model::{DbStatus, ScalingGroup, VSwitch, Vpc};
+use esl_domain::model::{DbStatus, ScalingGroup, SecurityGroup, VSwitch, Vpc};
 use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
@@ -22,6 +22,8 @@ use crate::{Cloud, Ctx, Result};
 
 pub const DB_READY: &str = "apsaradb.ready";
 pub const DB_GONE: &str = "apsaradb.gone";
+/// A MongoDB ModifyDBInstanceNetworkType move to a VPC is done (payload: db, vpc, vsw, zone).
+pub const DB_NET_CHANGED: &str = "apsaradb.net_changed";
 
 pub fn register(cloud: &mut Cloud) {
     polardb::register(cloud);
@@ -268,4 +270,64 @@ pub(crate) fn security_ip_groups(db: &ApsaraDatabase) -> Vec<Value> {
                    "SecurityIpList": g.entries.join(",")})
         })
         .collect()
+}
+
+/// ModifySecurityGroupConfiguration (MongoDB, Redis): the comma list overwrites the bound ECS
+/// security groups (`Empty` clears; at most 10; the instance must be Running; each group
+/// must exist in the region, and for MongoDB a VPC group must be in the instance's VPC).
+pub(crate) fn set_security_groups(
+    tx: &mut dyn Tx,
+    engine: Engine,
+    id: &str,
+    list: &str,
+) -> Result<ApsaraDatabase> {
+    let mut db = load(tx, engine, id)?;
+    db.set_security_groups(parse_security_group_ids(list))?;
+    for sg in &db.security_group_ids {
+        let group = tx
+            .load::<SecurityGroup>(sg)?
+            .filter(|g| g.region == db.region)
+            .ok_or_else(fault::dds_security_group_invalid)?;
+        let other_vpc = matches!((&group.vpc_id, &db.vpc_id), (Some(a), Some(b)) if a != b);
+        if engine == Engine::MongoDb && other_vpc {
+            return Err(fault::dds_security_group_vpc().into());
+        }
+    }
+    tx.save(&db)?;
+    Ok(db)
+}
+
+/// DescribeSecurityGroupConfiguration items (MongoDB `RdsEcsSecurityGroupRel`, Redis
+/// `EcsSecurityGroupRelation`): `NetType` is the group's network, `vpc` or `classic`.
+pub(crate) fn security_group_relations(tx: &mut dyn Tx, db: &ApsaraDatabase) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for id in &db.security_group_ids {
+        let classic = tx
+            .load::<SecurityGroup>(id)?
+            .is_some_and(|g| g.vpc_id.is_none());
+        let net = if classic { "classic" } else { "vpc" };
+        out.push(json!({"SecurityGroupId": id, "RegionId": db.region, "NetType": net}));
+    }
+    Ok(out)
+}
+
+/// Job: a move to a VPC is done; the instance is Running in its VPC, vSwitch and zone.
+pub fn net_changed(
+    tx: &mut dyn Tx,
+    id: &str,
+    vpc_id: &str,
+    vsw_id: &str,
+    zone: &str,
+) -> Result<()> {
+    if let Some(mut db) = tx.load::<ApsaraDatabase>(id)? {
+        if db.status == DbStatus::NetTypeChanging {
+            db.status = DbStatus::Running;
+            db.network_type = "VPC".to_string();
+            db.vpc_id = Some(vpc_id.to_string());
+            db.vswitch_id = Some(vsw_id.to_string());
+            db.zone_id = zone.to_string();
+            tx.save(&db)?;
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! PolarDB (polardb 2017-08-01): clusters, their endpoints, and the access whitelist (IP groups
 //! and ECS security groups).
 
-use esl_domain::database::{ApsaraDatabase, Engine};
+use esl_domain::database::{parse_security_group_ids, ApsaraDatabase, Engine};
 use esl_domain::fault;
 use esl_domain::model::SecurityGroup;
 use esl_store::{Tx, TxExt};
@@ -208,13 +208,7 @@ fn modify_whitelist(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         }
         t if t.eq_ignore_ascii_case("SecurityGroup") => {
             let mut db = super::load(tx, ENGINE, id)?;
-            let ids = super::id_list(p, "SecurityGroupIds");
-            let mut unique: Vec<String> = Vec::new();
-            for sg in ids {
-                if !unique.contains(&sg) {
-                    unique.push(sg);
-                }
-            }
+            let unique = parse_security_group_ids(p.str("SecurityGroupIds").unwrap_or(""));
             // Status and count first (in memory), then each group must exist.
             db.set_security_groups(unique.clone())?;
             for sg in &unique {

@@ -2,7 +2,7 @@
 
 use esl_domain::fault;
 use esl_domain::model::{
-    AttachMode, ConfigState, DbAttachment, DbKind, GroupState, LifecycleState, RdsInstance,
+    AttachMode, ConfigState, DbAttachment, DbKind, GroupState, LifecycleState,
     ScalingConfiguration, ScalingGroup, VSwitch,
 };
 use esl_domain::scaling::{RemovalPolicy, DEFAULT_REMOVAL_POLICIES};
@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::activity::{self, group_instances, Hooks, Trigger};
 use super::load_group;
+use crate::membership;
 use crate::util::{minute_time, page, paging, strings, valid_ess_name};
 use crate::{Ctx, Result};
 
@@ -105,13 +106,13 @@ pub fn check_databases(
         return Err(fault::ess_rds_quota().into());
     }
     for a in dbs {
-        if a.kind != DbKind::Rds {
+        // SecurityIp is RDS's only (see ess/dbs.rs attach).
+        if a.kind != DbKind::Rds && a.mode == AttachMode::SecurityIp {
             return Err(fault::ess_db_type_unsupported(a.kind.as_str()).into());
         }
-        let db = tx
-            .load::<RdsInstance>(&a.db_id)?
+        let db = membership::load_db(tx, a.kind, &a.db_id)?
             .ok_or_else(|| fault::ess_db_not_found(&a.db_id))?;
-        if db.region != region {
+        if db.region() != region {
             return Err(fault::ess_db_region_mismatch(&a.db_id).into());
         }
     }
@@ -246,7 +247,10 @@ fn group_json(ctx: &Ctx<'_>, tx: &mut dyn Tx, g: &ScalingGroup) -> Result<Value>
     let dbs: Vec<Value> = g
         .db_instances
         .iter()
-        .map(|d| json!({"DBInstanceId": d.db_id, "Type": d.kind.as_str(), "SecurityGroupIds": []}))
+        .map(|d| {
+            json!({"DBInstanceId": d.db_id, "Type": d.kind.as_str(),
+                   "SecurityGroupIds": strings(&d.security_group_ids)})
+        })
         .collect();
     let tags: Vec<Value> = g
         .tags
@@ -473,11 +477,36 @@ pub fn enable(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     if g.active_config_id.is_none() {
         return Err(fault::missing_active_config().into());
     }
+    bind_pending_security_groups(tx, &mut g)?;
     g.state = GroupState::Active;
     g.modified_ms = ctx.now_ms;
     tx.save(&g)?;
     activity::converge(ctx, tx, &mut g)?;
     Ok(json!({}))
+}
+
+/// A group is created before its configuration, so the databases CreateScalingGroup names with
+/// AttachMode=SecurityGroup (and any attached while the group had no active configuration) cannot
+/// be bound then. As in production, where the scaling configuration's security group is what gets
+/// bound, the binding happens once the group has its configuration: when it is enabled. Those
+/// already bound are left as they are (re-enabling or changing the active configuration later
+/// does not rebind).
+fn bind_pending_security_groups(tx: &mut dyn Tx, g: &mut ScalingGroup) -> Result<()> {
+    let Some(sgs) = membership::config_security_groups(tx, g)? else {
+        return Ok(());
+    };
+    if sgs.is_empty() {
+        return Ok(());
+    }
+    let mut pending: Vec<&mut DbAttachment> = g
+        .db_instances
+        .iter_mut()
+        .filter(|a| a.mode == AttachMode::SecurityGroup && a.security_group_ids.is_empty())
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    membership::bind_security_groups(tx, &mut pending, &sgs)
 }
 
 pub fn disable(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
