@@ -22,7 +22,7 @@ import pytest
 import requests
 
 import esl_schema
-from esl_helpers import Clients, Net, create_net
+from esl_helpers import Clients, Net, create_net, release_all_groups
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "ess-local"
@@ -245,6 +245,14 @@ def core(server) -> CoreClient:
 @pytest.fixture(scope="session")
 def core_factory(server):
     return lambda ak=None, secret=None: CoreClient(server, ak, secret)
+
+
+@pytest.fixture(autouse=True)
+def release_groups(clients):
+    """After each test, force-delete the scaling groups it left (the suite shares one server, whose
+    quota is 100 scaling groups per region)."""
+    yield
+    release_all_groups(clients)
 
 
 @pytest.fixture

@@ -440,3 +440,33 @@ def cause_execute(asr: str, before: int, after: int) -> str:
         f'A user requests to execute scaling rule "{asr}", changing the Total Capacity '
         f'from "{before}" to "{after}".'
     )
+
+
+def release_all_groups(c: Clients) -> None:
+    """Force-delete every scaling group of the region, ending any lifecycle wait first (by deleting
+    the hooks). Best effort: a group that cannot be deleted is left."""
+    from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+
+    page, ids = 1, []
+    while True:
+        raw = c.ess.describe_scaling_groups(
+            ess_models.DescribeScalingGroupsRequest(region_id=REGION, page_number=page, page_size=50)
+        ).body
+        ids += [g.scaling_group_id for g in raw.scaling_groups or []]
+        if page * 50 >= (raw.total_count or 0):
+            break
+        page += 1
+    for asg in ids:
+        try:
+            hooks = c.ess.describe_lifecycle_hooks(
+                ess_models.DescribeLifecycleHooksRequest(region_id=REGION, scaling_group_id=asg)
+            ).body.lifecycle_hooks
+            for h in hooks or []:
+                c.ess.delete_lifecycle_hook(
+                    ess_models.DeleteLifecycleHookRequest(region_id=REGION, lifecycle_hook_id=h.lifecycle_hook_id)
+                )
+            c.ess.delete_scaling_group(
+                ess_models.DeleteScalingGroupRequest(region_id=REGION, scaling_group_id=asg, force_delete=True)
+            )
+        except AlibabaCloudException:
+            pass

@@ -20,7 +20,6 @@ import alibabacloud_ess20220222.models as ess_models
 import alibabacloud_oos20190601.models as oos_models
 import alibabacloud_polardb20170801.models as polar_models
 import alibabacloud_r_kvstore20150101.models as kv_models
-from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 
 import esl_schema
 from esl_helpers import (
@@ -183,36 +182,6 @@ def heartbeat(c: Clients, hook: str, token: str, timeout: int | None = None) -> 
     return call(c.ess.record_lifecycle_action_heartbeat, heartbeat_request(hook, token, timeout))
 
 
-# Groups made by hook_group, released after each test: the suite shares one server, whose quota is
-# 100 scaling groups per region, and the Method 3 tests make about forty.
-_GROUPS: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def release_groups(clients):
-    """Autouse (import it into a test module): after the test, delete the hooks of the groups it made
-    with hook_group (which ends any wait) and force-delete the groups. Best effort: a group that
-    cannot be deleted is left, as the rest of the suite leaves its groups."""
-    start = len(_GROUPS)
-    yield
-    made = _GROUPS[start:]
-    del _GROUPS[start:]
-    for asg in made:
-        try:
-            raw = clients.ess.describe_lifecycle_hooks(
-                ess_models.DescribeLifecycleHooksRequest(region_id=REGION, scaling_group_id=asg)
-            )
-            for h in raw.body.lifecycle_hooks or []:
-                clients.ess.delete_lifecycle_hook(
-                    ess_models.DeleteLifecycleHookRequest(region_id=REGION, lifecycle_hook_id=h.lifecycle_hook_id)
-                )
-            clients.ess.delete_scaling_group(
-                ess_models.DeleteScalingGroupRequest(region_id=REGION, scaling_group_id=asg, force_delete=True)
-            )
-        except AlibabaCloudException:
-            pass
-
-
 def hook_group(c: Clients, net: Net, name: str, *, min_size: int = 0, max_size: int = 5, rds_ids=(),
                cooldown: int | None = None, hooks: list[ess_models.CreateScalingGroupRequestLifecycleHooks] | None = None) -> str:
     """An Active group in net.vsw_id with one configuration (and inline hooks, if given)."""
@@ -231,7 +200,6 @@ def hook_group(c: Clients, net: Net, name: str, *, min_size: int = 0, max_size: 
         or None,
     )
     asg = call(c.ess.create_scaling_group, req)["ScalingGroupId"]
-    _GROUPS.append(asg)
     create_config(c, asg, net.sg_id, f"{name}-cfg")
     enable(c, asg)
     return asg

@@ -57,7 +57,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     oos_arn,
     polar_create,
     polardb,
-    release_groups,
     scale_out,
 )
 
@@ -305,7 +304,7 @@ def test_trap_database_still_classic(clients, advance, net, name, tea_config, se
                               "Parameters": {"DBInstanceId": rm, "InstanceNetworkType": "VPC", "VPCId": net.vpc_id, "VSwitchId": net.vsw_id}}]
     apply(tea_config, move["Calls"][0])
     v = explain(server, iid, rm)
-    assert blocking(v) == ["DatabaseNotRunning"]  # DBInstanceNetTypeChanging
+    assert blocking(v) == ["DatabaseNotRunning", "DatabaseClassicNetwork"]  # DBInstanceNetTypeChanging
     advance(60)
     v = explain(server, iid, rm)
     assert (v["Allowed"], v["Method"]) == (True, "Whitelist")

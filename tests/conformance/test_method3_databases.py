@@ -40,7 +40,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     kvstore,
     oos,
     oos_arn,
-    release_groups,
     only_action,
     polar_create,
     polar_groups,

@@ -49,7 +49,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     only_action,
     oos,
     oos_arn,
-    release_groups,
     polar_create,
     polar_groups,
     polardb,

@@ -26,7 +26,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     list_templates,
     oos,
     oos_arn,
-    release_groups,
     only_action,
     scale_out,
     start_execution,

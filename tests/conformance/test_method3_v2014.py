@@ -34,7 +34,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     hook_group,
     oos,
     oos_arn,
-    release_groups,
 )
 
 
