@@ -195,6 +195,24 @@ def test_method3_hook_maintained_whitelist(clients, advance, net, name, polardb,
     )
 
 
+def test_method1_through_the_group_association(clients, advance, net, name, server, kvstore):
+    """AttachDBInstances AttachMode=SecurityGroup binds the configuration's security group to the
+    database: Method 1, kept by ESS (ess-api.md §5.4)."""
+    c = clients
+    r = kv_create(kvstore, net, advance, name)
+    asg, iid, ip = one_instance(c, advance, net, name)
+    assert blocking(explain(server, iid, r)) == ["NoSecurityGroupBound", "NotInWhitelist"]
+    call(c.ess.attach_dbinstances, ess_models.AttachDBInstancesRequest(
+        region_id=REGION, scaling_group_id=asg, dbinstances=[r], type="Redis", attach_mode="SecurityGroup"))
+    v = explain(server, iid, r)
+    assert (v["Allowed"], v["Method"], v["Port"]) == (True, "SecurityGroup", 6379)
+    assert codes(v)[-3:] == ["SharedSecurityGroup", "InnerAccessAccept", "AssociatedWithScalingGroup"]
+    assert v["Explanations"][-1]["Message"] == (
+        f"Scaling group {asg} is associated with database {r} (AttachMode SecurityGroup): ESS bound its "
+        "configuration's security groups to the database."
+    )
+
+
 # ------------------------------------------------------------------------------------------------
 # Every database kind: the whitelist path and the fix that opens it
 
