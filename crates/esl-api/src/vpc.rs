@@ -95,8 +95,11 @@ fn delete_vpc(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         parent: Some(id),
         ..Default::default()
     };
-    if tx.count::<VSwitch>(&by_parent)? > 0 || tx.count::<SecurityGroup>(&by_parent)? > 0 {
-        return Err(fault::vpc_has_dependents().into());
+    if tx.count::<VSwitch>(&by_parent)? > 0 {
+        return Err(fault::vpc_has_vswitches().into());
+    }
+    if tx.count::<SecurityGroup>(&by_parent)? > 0 {
+        return Err(fault::vpc_has_security_groups().into());
     }
     tx.remove::<Vpc>(id)?;
     Ok(json!({}))

@@ -58,39 +58,41 @@ pub fn invalid_cidr() -> Fault {
         "Specified CIDR block is not valid.",
     )
 }
+/// A vSwitch CIDR outside its VPC's: the metadata of CreateVSwitch lists no dedicated code, so
+/// it is the documented InvalidCidrBlock.Malformed.
 pub fn vswitch_cidr_not_in_vpc() -> Fault {
-    f(
-        400,
-        "InvalidCIDRBlock.Mismatch",
-        "Specified CIDR block is not in the range of the VPC CIDR block.",
-    )
+    invalid_cidr()
 }
 pub fn vswitch_cidr_overlap() -> Fault {
     f(
         400,
         "InvalidCidrBlock.Overlapped",
-        "Specified CIDR block overlapped with other vswitch.",
+        "Specified CIDR block overlapped with other subnets.",
     )
 }
+/// A vSwitch mask outside 16..=29: InvalidCidrBlock.Malformed, as documented.
 pub fn vswitch_mask() -> Fault {
+    invalid_cidr()
+}
+pub fn vpc_has_vswitches() -> Fault {
     f(
         400,
-        "InvalidCidrBlock.Malformed",
-        "Specified CIDR block is not valid: the mask of a vSwitch must be between 16 and 29.",
+        "DependencyViolation.VSwitch",
+        "Specified object has dependent resources",
     )
 }
-pub fn vpc_has_dependents() -> Fault {
+pub fn vpc_has_security_groups() -> Fault {
     f(
         400,
-        "DependencyViolation",
-        "Specified VPC has resources that depend on it (vSwitches or security groups).",
+        "DependencyViolation.SecurityGroup",
+        "Specified object has dependent resources SecurityGroup.",
     )
 }
 pub fn vswitch_has_dependents() -> Fault {
     f(
         400,
         "DependencyViolation",
-        "Specified vSwitch has resources that depend on it (instances).",
+        "Resources deployed in the vSwitch have not been deleted.",
     )
 }
 pub fn invalid_zone(zone: &str) -> Fault {

@@ -181,7 +181,7 @@ mod tests {
             validate_vswitch_cidr("10.1.0.0/24", &vpc, &[])
                 .unwrap_err()
                 .code,
-            "InvalidCIDRBlock.Mismatch"
+            "InvalidCidrBlock.Malformed"
         );
         assert_eq!(
             validate_vswitch_cidr("10.0.0.0/30", &vpc, &[])
