@@ -38,7 +38,12 @@ pub fn remove(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             .load::<ScalingInstance>(id)?
             .filter(|i| i.group_id == g.id);
         match member {
-            Some(i) if matches!(i.state, LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby) => {
+            Some(i)
+                if matches!(
+                    i.state,
+                    LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby
+                ) =>
+            {
                 if !chosen.contains(id) {
                     chosen.push(id.clone());
                 }
@@ -326,7 +331,12 @@ pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         }
     }
     if leaving.is_empty() {
-        let first = ctx.params.list("InstanceIds").into_iter().next().unwrap_or_default();
+        let first = ctx
+            .params
+            .list("InstanceIds")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         return Err(fault::scaling_instance_not_found(&first).into());
     }
     let total = group_instances(tx, &g.id)?.len() as i64;
