@@ -309,6 +309,22 @@ pub struct ScalingActivity {
     /// The 2022 `LifecycleHookContext` the activity was started with, echoed by Describe.
     #[serde(default)]
     pub lifecycle_hook_context: Option<HookContext>,
+    /// Instances the caller named but the activity skipped (IgnoreInvalidInstance=true): the
+    /// activity ends Warning instead of Successful.
+    #[serde(default)]
+    pub skipped: Vec<SkippedInstance>,
+    /// RemoveInstances RemovePolicy=recycle: AutoCreated and Entrusted instances are stopped
+    /// (Economical Mode) and kept instead of released.
+    #[serde(default)]
+    pub recycle: bool,
+}
+
+/// An instance an activity skipped, and why (a fault code and message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedInstance {
+    pub instance_id: String,
+    pub code: String,
+    pub message: String,
 }
 
 /// Which lifecycle hooks a caller asked an activity to bypass.

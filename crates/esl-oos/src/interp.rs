@@ -555,7 +555,7 @@ fn run_loop(
     let max_errors = spec
         .get("RateControl")
         .and_then(|r| r.get("MaxErrors"))
-        .and_then(|m| expr::text(m).trim_end_matches('%').parse::<usize>().ok())
+        .map(|m| max_errors(&expr::text(m), items.len()))
         .unwrap_or(0);
     let mut per_item: Vec<Map<String, Value>> = Vec::new();
     let mut errors = Vec::new();
@@ -609,6 +609,20 @@ fn run_loop(
         }
     }
     Ok(out)
+}
+
+/// How many loop items may fail: `MaxErrors` is a count (`"2"`, `2`) or a percentage of the
+/// items (`"50%"`, rounded down); anything else allows none (the default, 0).
+pub fn max_errors(text: &str, items: usize) -> usize {
+    let text = text.trim();
+    match text.strip_suffix('%') {
+        Some(pct) => pct
+            .trim()
+            .parse::<usize>()
+            .map(|p| items * p.min(100) / 100)
+            .unwrap_or(0),
+        None => text.parse::<usize>().unwrap_or(0),
+    }
 }
 
 fn fail(state: &mut ExecState, message: String) -> Outcome {
@@ -824,6 +838,48 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["getIps:Failed", "abandon:Success"]
         );
+    }
+
+    #[test]
+    fn max_errors_is_a_count_or_a_percentage_of_the_items() {
+        assert_eq!(max_errors("2", 10), 2);
+        assert_eq!(max_errors("0", 10), 0);
+        assert_eq!(max_errors("50%", 4), 2);
+        assert_eq!(max_errors("50%", 3), 1, "rounded down");
+        assert_eq!(max_errors("25%", 3), 0);
+        assert_eq!(max_errors("100%", 7), 7);
+        assert_eq!(max_errors("200%", 7), 7);
+        assert_eq!(max_errors("x", 7), 0);
+    }
+
+    #[test]
+    fn a_loop_fails_past_max_errors_percent() {
+        // Four items, two fail ("bad"): 50% allows them, 25% (one item) does not.
+        let text = |max: &str| {
+            format!(
+                "FormatVersion: OOS-2019-06-01\nTasks:\n- Name: add\n  Action: ACS::ExecuteAPI\n  Properties: {{Service: DB, API: ModifyWhitelist, Parameters: {{ip: '{{{{ ACS::TaskLoopItem }}}}'}}}}\n  Loop:\n    Items: [a, bad, b, bad]\n    RateControl: {{Mode: Concurrency, Concurrency: 2, MaxErrors: '{max}'}}\n"
+            )
+        };
+        for (max, ok) in [("50%", true), ("2", true), ("25%", false), ("1", false)] {
+            let t = template::parse(&text(max)).unwrap();
+            let mut state = ExecState::new(Map::new());
+            let mut host = FakeHost::default();
+            match run(&t, &mut state, &mut host) {
+                Outcome::Done {
+                    success, message, ..
+                } => {
+                    assert_eq!(success, ok, "{max}: {message}");
+                    if !ok {
+                        assert_eq!(
+                            message,
+                            "Task add failed: 2 of 4 loop items failed; first: Invalid: bad ip"
+                        );
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(host.whitelist, vec!["a", "b"], "{max}");
+        }
     }
 
     #[test]

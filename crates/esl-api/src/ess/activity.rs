@@ -417,6 +417,22 @@ pub fn start_removal(
     Ok(activity_id)
 }
 
+/// Records on a started activity the instances its caller named but it skipped
+/// (IgnoreInvalidInstance=true) and whether it recycles; it ends Warning if any were skipped.
+pub fn note_start_options(
+    tx: &mut dyn Tx,
+    activity_id: &str,
+    skipped: Vec<esl_domain::model::SkippedInstance>,
+    recycle: bool,
+) -> Result<()> {
+    if let Some(mut a) = tx.load::<ScalingActivity>(activity_id)? {
+        a.skipped = skipped;
+        a.recycle = recycle;
+        tx.save(&a)?;
+    }
+    Ok(())
+}
+
 /// Puts members in `state`.
 pub fn set_states(tx: &mut dyn Tx, ids: &[String], state: LifecycleState) -> Result<()> {
     for id in ids {
@@ -570,6 +586,37 @@ pub fn record_immediate(
     Ok(activity.id)
 }
 
+/// Records an activity that only changed the desired capacity (ScaleWithAdjustment with
+/// SyncActivity=false on a desired-capacity group); it is done at once.
+pub fn record_capacity_change(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    before: i64,
+    after: i64,
+    trigger: Trigger,
+) -> Result<String> {
+    let kind = if after > before {
+        ActivityKind::ScaleOut
+    } else {
+        ActivityKind::ScaleIn
+    };
+    let id = record_immediate(
+        ctx,
+        tx,
+        group,
+        format!("Change the Desired Capacity from \"{before}\" to \"{after}\""),
+        Vec::new(),
+        trigger,
+    )?;
+    if let Some(mut a) = tx.load::<ScalingActivity>(&id)? {
+        a.kind = kind;
+        a.status_message = format!("The Desired Capacity is changed to \"{after}\"");
+        tx.save(&a)?;
+    }
+    Ok(id)
+}
+
 /// Schedules the end of an activity.
 pub fn end_later(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str, after_ms: i64) -> Result<()> {
     tx.enqueue(
@@ -640,6 +687,8 @@ fn new_activity(
             Hooks::Context(c) => Some(c),
             _ => None,
         },
+        skipped: Vec::new(),
+        recycle: false,
     }
 }
 
@@ -695,8 +744,12 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
                 let release = activity.kind == ActivityKind::ScaleIn
                     && (inst.creation_type == CreationType::AutoCreated || inst.entrusted);
                 match tx.load::<EcsInstance>(id)? {
-                    Some(ecs) if release => crate::ecs::delete_ecs(tx, &ecs)?,
+                    Some(ecs) if release && !activity.recycle => crate::ecs::delete_ecs(tx, &ecs)?,
                     Some(mut ecs) => {
+                        // Recycled (Economical Mode): stopped and kept, out of the group.
+                        if release {
+                            ecs.status = EcsStatus::Stopped;
+                        }
                         ecs.scaling_group_id = None;
                         tx.save(&ecs)?;
                     }
@@ -714,6 +767,22 @@ pub fn finish(ctx: &Ctx<'_>, tx: &mut dyn Tx, activity_id: &str) -> Result<()> {
     }
     let (total, attached, auto) = capacities(tx, &group.id)?;
     activity.status = ActivityStatus::Successful;
+    if !activity.skipped.is_empty() {
+        // Partly done: the instances IgnoreInvalidInstance skipped are named in the message.
+        activity.status = ActivityStatus::Warning;
+        let k = activity.skipped.len();
+        let why = activity
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.instance_id, s.code))
+            .collect::<Vec<_>>()
+            .join(", ");
+        activity.status_message = format!(
+            "{}; \"{k}\" invalid ECS instance{} ignored ({why})",
+            activity.status_message,
+            if k == 1 { " is" } else { "s are" }
+        );
+    }
     activity.progress = 100;
     activity.end_ms = Some(ctx.now_ms);
     activity.total_capacity = total;

@@ -1,7 +1,9 @@
 //! Instances in a scaling group: RemoveInstances and DescribeScalingInstances.
 
 use esl_domain::fault;
-use esl_domain::model::{ActivityKind, CreationType, GroupState, LifecycleState, ScalingInstance};
+use esl_domain::model::{
+    ActivityKind, CreationType, GroupState, LifecycleState, ScalingInstance, SkippedInstance,
+};
 use esl_store::{Tx, TxExt};
 use serde_json::{json, Value};
 
@@ -36,14 +38,20 @@ pub fn remove(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             .load::<ScalingInstance>(id)?
             .filter(|i| i.group_id == g.id);
         match member {
-            Some(i) if matches!(i.state, LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby) => {
+            Some(i)
+                if matches!(
+                    i.state,
+                    LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby
+                ) =>
+            {
                 if !chosen.contains(id) {
                     chosen.push(id.clone());
                 }
             }
             Some(_) if !ignore_invalid => return Err(fault::incorrect_instance_status().into()),
             None if !ignore_invalid => return Err(fault::scaling_instance_not_found(id).into()),
-            _ => ignored.push(json!({"InstanceId": id, "Code": "InvalidInstanceId.NotFound", "Message": format!("Instance \"{id}\" does not exist.")})),
+            Some(_) => skip(&mut ignored, id, instance_status_fault(id)),
+            None => skip(&mut ignored, id, fault::scaling_instance_not_found(id)),
         }
     }
     let total = group_instances(tx, &g.id)?.len() as i64;
@@ -66,8 +74,34 @@ pub fn remove(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         metadata: None,
         hooks: Hooks::from_context(p)?,
     };
+    let recycle = p.str("RemovePolicy") == Some("recycle");
     let activity_id = activity::start_scale_in(ctx, tx, &mut g, chosen, trigger)?;
-    Ok(json!({"ScalingActivityId": activity_id, "IgnoredInstances": ignored}))
+    let listed: Vec<Value> = ignored
+        .iter()
+        .map(|s| json!({"InstanceId": s.instance_id, "Code": s.code, "Message": s.message}))
+        .collect();
+    activity::note_start_options(tx, &activity_id, ignored, recycle)?;
+    Ok(json!({"ScalingActivityId": activity_id, "IgnoredInstances": listed}))
+}
+
+/// Notes an instance IgnoreInvalidInstance=true skipped (once per id).
+fn skip(skipped: &mut Vec<SkippedInstance>, id: &str, f: esl_domain::Fault) {
+    if !skipped.iter().any(|s| s.instance_id == id) {
+        skipped.push(SkippedInstance {
+            instance_id: id.to_string(),
+            code: f.code.to_string(),
+            message: f.message,
+        });
+    }
+}
+
+/// IncorrectInstanceStatus naming the instance (ess-api.md §4).
+fn instance_status_fault(id: &str) -> esl_domain::Fault {
+    esl_domain::Fault {
+        status: 400,
+        code: "IncorrectInstanceStatus".into(),
+        message: format!("The current status of instance \"{id}\" does not support this action."),
+    }
 }
 
 fn instance_json(i: &ScalingInstance) -> Value {
@@ -155,6 +189,7 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     ready_for_activity(&g)?;
     let ignore_invalid = p.bool("IgnoreInvalidInstance")?.unwrap_or(false);
     let mut chosen: Vec<EcsInstance> = Vec::new();
+    let mut skipped = Vec::new();
     for id in &ids {
         let checked = (|| -> Result<EcsInstance> {
             let ecs = tx
@@ -197,14 +232,7 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
                 .into());
             }
             if ecs.status != EcsStatus::Running || ecs.scaling_group_id.is_some() {
-                return Err(esl_domain::Fault {
-                    status: 400,
-                    code: "IncorrectInstanceStatus".into(),
-                    message: format!(
-                        "The current status of instance \"{id}\" does not support this action."
-                    ),
-                }
-                .into());
+                return Err(instance_status_fault(id).into());
             }
             Ok(ecs)
         })();
@@ -214,7 +242,7 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
                     chosen.push(ecs)
                 }
             }
-            Err(_) if ignore_invalid => {}
+            Err(crate::Error::Fault(f)) if ignore_invalid => skip(&mut skipped, id, f),
             Err(e) => return Err(e),
         }
     }
@@ -238,11 +266,23 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     };
     let entrusted = p.bool("Entrusted")?.unwrap_or(false);
     let activity_id = activity::start_attach(ctx, tx, &mut g, chosen, entrusted, trigger)?;
+    activity::note_start_options(tx, &activity_id, skipped, false)?;
     Ok(json!({"ScalingActivityId": activity_id}))
 }
 
 /// The members named by `InstanceIds`, each checked to belong to the group.
 fn members(ctx: &Ctx<'_>, tx: &mut dyn Tx, group_id: &str) -> Result<Vec<ScalingInstance>> {
+    members_skipping(ctx, tx, group_id, None)
+}
+
+/// As `members`; with `skipped` (IgnoreInvalidInstance=true), an id that is not a member is
+/// noted there instead of refusing the call.
+fn members_skipping(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group_id: &str,
+    mut skipped: Option<&mut Vec<SkippedInstance>>,
+) -> Result<Vec<ScalingInstance>> {
     let ids = ctx.params.list("InstanceIds");
     if ids.is_empty() {
         return Err(fault::missing_parameter("InstanceIds").into());
@@ -254,8 +294,15 @@ fn members(ctx: &Ctx<'_>, tx: &mut dyn Tx, group_id: &str) -> Result<Vec<Scaling
     for id in &ids {
         let m = tx
             .load::<ScalingInstance>(id)?
-            .filter(|m| m.group_id == group_id)
-            .ok_or_else(|| fault::scaling_instance_not_found(id))?;
+            .filter(|m| m.group_id == group_id);
+        let m = match (m, skipped.as_deref_mut()) {
+            (Some(m), _) => m,
+            (None, Some(list)) => {
+                skip(list, id, fault::scaling_instance_not_found(id));
+                continue;
+            }
+            (None, None) => return Err(fault::scaling_instance_not_found(id).into()),
+        };
         if !out.iter().any(|o| o.id == m.id) {
             out.push(m);
         }
@@ -267,14 +314,30 @@ pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let mut g = load_group(tx, p.required("ScalingGroupId")?)?;
     ready_for_activity(&g)?;
-    let leaving = members(ctx, tx, &g.id)?;
-    for m in &leaving {
-        if !matches!(
+    let ignore_invalid = p.bool("IgnoreInvalidInstance")?.unwrap_or(false);
+    let mut skipped = Vec::new();
+    let named = members_skipping(ctx, tx, &g.id, ignore_invalid.then_some(&mut skipped))?;
+    let mut leaving = Vec::new();
+    for m in named {
+        if matches!(
             m.state,
             LifecycleState::InService | LifecycleState::Protected | LifecycleState::Standby
         ) {
+            leaving.push(m);
+        } else if ignore_invalid {
+            skip(&mut skipped, &m.id, instance_status_fault(&m.id));
+        } else {
             return Err(fault::incorrect_instance_status().into());
         }
+    }
+    if leaving.is_empty() {
+        let first = ctx
+            .params
+            .list("InstanceIds")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        return Err(fault::scaling_instance_not_found(&first).into());
     }
     let total = group_instances(tx, &g.id)?.len() as i64;
     let target = total - leaving.len() as i64;
@@ -304,6 +367,7 @@ pub fn detach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     };
     let ids = leaving.into_iter().map(|m| m.id).collect();
     let activity_id = activity::start_removal(ctx, tx, &mut g, ids, trigger, removal)?;
+    activity::note_start_options(tx, &activity_id, skipped, false)?;
     Ok(json!({"ScalingActivityId": activity_id}))
 }
 

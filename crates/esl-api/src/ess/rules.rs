@@ -165,16 +165,21 @@ pub fn run_rule(
         rule.adjustment_value.unwrap_or(0),
         rule.min_adjustment_magnitude,
     );
-    adjust(ctx, tx, &rule.group_id, adjustment, trigger).map(|(id, _)| id)
+    adjust(ctx, tx, &rule.group_id, adjustment, true, trigger).map(|(id, _)| id)
 }
 
 /// Adjusts a group's capacity: the group must be Active with no activity running, and the
 /// clamped result must differ from the current total. Returns the activity and its type.
+///
+/// On a group with a desired capacity, `sync` false only changes the desired capacity: the
+/// returned activity (type CapacityChange) records that change and ends at once, and the group
+/// converges to it in an activity of its own (TriggerSourceType Ess).
 fn adjust(
     ctx: &Ctx<'_>,
     tx: &mut dyn Tx,
     group_id: &str,
     (kind, value, magnitude): (AdjustmentType, i64, Option<i64>),
+    sync: bool,
     trigger: impl FnOnce(i64, i64) -> Trigger,
 ) -> Result<(String, &'static str)> {
     let mut g = load_group(tx, group_id)?;
@@ -193,10 +198,19 @@ fn adjust(
     if target == total {
         return Err(fault::capacity_no_change().into());
     }
-    if g.desired_capacity.is_some() {
-        g.desired_capacity = Some(target);
-    }
     let trigger = trigger(total, target);
+    if let Some(before) = g.desired_capacity {
+        g.desired_capacity = Some(target);
+        if !sync {
+            g.modified_ms = ctx.now_ms;
+            tx.save(&g)?;
+            let id = activity::record_capacity_change(ctx, tx, &mut g, before, target, trigger)?;
+            // The group converges to it in an activity of its own (TriggerSourceType Ess); it
+            // starts in this transaction so nothing races the caller's next call.
+            activity::converge(ctx, tx, &mut g)?;
+            return Ok((id, "CapacityChange"));
+        }
+    }
     if target > total {
         return Ok((
             activity::start_scale_out(ctx, tx, &mut g, (target - total) as usize, trigger)?,
@@ -271,8 +285,11 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     Ok(json!({}))
 }
 
-/// ScaleWithAdjustment: like a simple rule given inline. The activity starts in the call (with
-/// SyncActivity false too: the desired capacity is updated and the group converges at once).
+/// ScaleWithAdjustment: like a simple rule given inline. On a group with a desired capacity,
+/// SyncActivity (default false) decides: false only updates the desired capacity (ActivityType
+/// CapacityChange; the group converges in a separate Ess activity), true starts the scaling
+/// activity itself in the call.
+/// A group without a desired capacity starts the activity either way.
 pub fn scale_with_adjustment(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let p = ctx.params;
     let group_id = p.required("ScalingGroupId")?;
@@ -290,6 +307,7 @@ pub fn scale_with_adjustment(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
         tx,
         group_id,
         (kind, value, p.int("MinAdjustmentMagnitude")?),
+        p.bool("SyncActivity")?.unwrap_or(false),
         |total, target| {
             Trigger {
             cause: format!("A user requests to scale with adjustment, changing the Total Capacity from \"{total}\" to \"{target}\"."),
