@@ -23,6 +23,8 @@ const ROUTES = [
 const view = () => document.getElementById('view');
 let current = { page: null, args: [], html: '', seq: 0 };
 let busy = false;
+let navSeq = 0;
+let navPending = false;
 
 function route() {
   const path = location.hash.replace(/^#\/?/, '');
@@ -46,20 +48,29 @@ function markNav() {
 /** Loads the page's data and renders it in one innerHTML pass, keeping focus on the element
  * with the same data-key. Returns the time spent building and laying out the DOM. */
 async function render(navigated) {
+  // A navigation supersedes everything before it; a refresh never supersedes a navigation (it
+  // is skipped while one is loading, and dropped if one started while it was loading).
+  if (!navigated && navPending) return;
   const seq = ++current.seq;
+  const nav = navigated ? ++navSeq : navSeq;
+  if (navigated) navPending = true;
   const [page, args] = navigated ? route() : [current.page, current.args];
   let out;
   const t0 = performance.now();
+  const stale = () => (navigated ? nav !== navSeq : nav !== navSeq || navPending || seq !== current.seq);
   try {
     out = String(await page.load(...args));
   } catch (e) {
-    if (seq !== current.seq) return;
-    if (navigated) out = `<h1>Error</h1><p class="empty">Could not load this page.</p>`;
-    else return; // keep the last good view during a hiccup
-    showError(e);
+    if (stale()) return;
+    if (navigated) {
+      navPending = false;
+      out = `<h1>Error</h1><p class="empty">Could not load this page.</p>`;
+      showError(e);
+    } else return; // keep the last good view during a hiccup
   }
+  if (stale()) return;
+  if (navigated) navPending = false;
   const t1 = performance.now();
-  if (seq !== current.seq) return;
   if (navigated) {
     current.page = page;
     current.args = args;

@@ -113,7 +113,7 @@ export const detail = {
       </div>
       <dl class="attrs">
         <dt>State</dt><dd>${badge(g.LifecycleState)}</dd>
-        <dt>Capacity</dt><dd><span id="capacity">${g.TotalCapacity ?? 0}</span> instances: min ${g.MinSize}, max ${g.MaxSize}${g.DesiredCapacity !== undefined ? html`, desired ${g.DesiredCapacity}` : ''}</dd>
+        <dt>Capacity</dt><dd><span id="capacity">${g.TotalCapacity ?? 0}</span> instance${g.TotalCapacity === 1 ? '' : 's'}: min ${g.MinSize}, max ${g.MaxSize}${g.DesiredCapacity !== undefined ? html`, desired ${g.DesiredCapacity}` : ''}</dd>
         <dt>By state</dt><dd>${Object.keys(states).length ? Object.entries(states).map(([s, n]) => html`${badge(s)} ${n} `) : '—'}</dd>
         <dt>VPC</dt><dd>${mono(g.VpcId || '—')}</dd>
         <dt>vSwitches</dt><dd>${(g.VSwitchIds || []).map((v) => html`${mono(v)} `)}</dd>

@@ -66,6 +66,7 @@ export function showOk(text) {
   el.className = 'notice ok';
   el.setAttribute('role', 'status');
   el.textContent = text;
+  for (const old of box.querySelectorAll('.notice.ok')) old.remove();
   box.prepend(el);
   setTimeout(() => el.remove(), 4000);
 }
