@@ -158,3 +158,36 @@ test('errors show the service code and message', async () => {
   assert.match(await notice.locator('.code').textContent(), /IncorrectScalingGroupStatus|Inactive|Invalid/);
   assert.deepEqual(page.errors, []);
 });
+
+test('keyboard: tab to a button, open its dialog, escape, and focus survives live refreshes', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/#/groups`);
+  await page.getByRole('heading', { name: 'Scaling groups', exact: true }).waitFor();
+  let found = false;
+  for (let i = 0; i < 30 && !found; i++) {
+    await page.keyboard.press('Tab');
+    found = await page.evaluate(() => document.activeElement?.textContent?.trim() === 'Create scaling group');
+  }
+  assert.ok(found, 'Create scaling group is reachable with Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, 'solid', 'the focused button shows a focus ring');
+  await page.keyboard.press('Enter');
+  await page.locator('#dialog[open]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-ScalingGroupName');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent.trim().replace(/\s*\*$/, '')), 'Scaling group name');
+  await page.keyboard.press('Escape');
+  await page.locator('#dialog').waitFor({ state: 'hidden' });
+
+  // On a group page, focus stays on the focused button while the page re-renders itself.
+  const asg = await page.locator('#groups tbody tr a').first().getAttribute('href');
+  await page.goto(`${server.base}/${asg}`);
+  const exec = page.getByRole('button', { name: /^Execute/ }).first();
+  await exec.focus();
+  const key = await exec.getAttribute('data-key');
+  await server.advance(400); // past the cooldown; the page's data changes (clock, activities)
+  const rule = await server.call('ess', 'DescribeScalingRules', { ScalingGroupId: asg.split('/').pop() });
+  await server.call('ess', 'ExecuteScalingRule', { ScalingRuleAri: rule.ScalingRules[0].ScalingRuleAri });
+  await page.locator('#instances tbody tr').nth(2).waitFor(); // re-rendered with the new instances
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.key), key);
+  assert.deepEqual(page.errors, []);
+});
