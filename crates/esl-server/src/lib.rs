@@ -2,6 +2,7 @@
 //! routes under `/_ess-local/`), and the engine's background worker.
 
 mod client;
+mod console;
 pub mod report;
 
 pub use client::admin_get;
@@ -153,6 +154,9 @@ impl App {
             .route("/_ess-local/clock", get(clock_now))
             .route("/_ess-local/clock/advance", post(clock_advance))
             .route("/_ess-local/access", get(access))
+            .route("/_ess-local/console/call", post(console::call))
+            .route("/_ess-local/console/info", get(console::info))
+            .route("/_ess-local/console/{name}", get(console::asset))
             .fallback(rpc)
             .with_state(self.state.clone())
     }
@@ -347,6 +351,9 @@ async fn rpc(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if is_console_page(&method, &uri, &headers) {
+        return console::index();
+    }
     let request_id = state.cloud.ids.uuid();
     let outcome = handle(&state, &request_id, &method, &uri, &headers, &body).await;
     let content_type = if outcome.xml {
@@ -360,6 +367,18 @@ async fn rpc(
         .header("x-acs-request-id", request_id)
         .body(Body::from(outcome.body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `GET /` with no Action (in the query or the V3 `x-acs-action` header) and no signature is a
+/// person opening the console, not an SDK call.
+fn is_console_page(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+    method == Method::GET
+        && uri.path() == "/"
+        && !decode_form(uri.query().unwrap_or(""))
+            .iter()
+            .any(|(k, _)| k == "Action" || k == "Signature")
+        && !headers.contains_key("x-acs-action")
+        && !headers.contains_key("authorization")
 }
 
 async fn handle(
