@@ -56,6 +56,8 @@ test('Method 2 through the console: associate with the checkbox, scale out, IPs 
   await page.getByLabel('Name').fill('web-sg');
   await submitDialog(page);
   await page.locator('#security-groups tbody tr').first().waitFor();
+  const sg = (await page.locator('#security-groups tbody tr td').first().textContent()).trim();
+  assert.match(sg, /^sg-/);
   await shot(page, 'network');
 
   // The RDS instance, through the same route the console uses.
@@ -123,6 +125,11 @@ test('Method 2 through the console: associate with the checkbox, scale out, IPs 
   await submitDialog(page, 'Save');
   await page.waitForFunction(() => document.querySelectorAll('.ips[data-group="default"] code.ip').length === 2);
   assert.deepEqual(await whitelistOf(page), ['127.0.0.1', '192.168.0.0/24']);
+
+  // Method 1's binding shows too: the security groups bound to the instance.
+  await server.call('rds', 'ModifySecurityGroupConfiguration', { DBInstanceId: rds, SecurityGroupId: sg });
+  await page.getByRole('heading', { name: 'Bound security groups' }).waitFor();
+  assert.deepEqual(await page.locator('section[aria-labelledby="h-sg"] li').allTextContents(), [sg]);
 
   for (const [hash, name, title] of [['#/', 'overview', 'Overview'], ['#/groups', 'groups', 'Scaling groups'], ['#/databases', 'databases', 'Databases'], ['#/oos', 'oos', 'OOS']]) {
     await page.goto(`${server.base}/${hash}`);

@@ -12,6 +12,7 @@ export const KINDS = {
     label: 'RDS', product: 'rds', list: 'DescribeDBInstances', id: 'DBInstanceId', desc: 'DBInstanceDescription',
     status: 'DBInstanceStatus', engine: (d) => `${str(d.Engine)} ${str(d.EngineVersion)}`, pageSize: 100,
     whitelist: { action: 'DescribeDBInstanceIPArrayList', param: 'DBInstanceId', name: 'DBInstanceIPArrayName', ips: 'SecurityIPList' },
+    securityGroups: { action: 'DescribeSecurityGroupConfiguration', param: 'DBInstanceId' },
     modify: (id, group, ips) => call('rds', 'ModifySecurityIps', { DBInstanceId: id, DBInstanceIPArrayName: group, SecurityIps: ips, ModifyMode: 'Cover' }),
   },
   polardb: {
@@ -24,6 +25,7 @@ export const KINDS = {
     label: 'MongoDB', product: 'dds', list: 'DescribeDBInstances', id: 'DBInstanceId', desc: 'DBInstanceDescription',
     status: 'DBInstanceStatus', engine: (d) => `${str(d.Engine)} ${str(d.EngineVersion)}`, pageSize: 50,
     whitelist: { action: 'DescribeSecurityIps', param: 'DBInstanceId', name: 'SecurityIpGroupName', ips: 'SecurityIpList' },
+    securityGroups: { action: 'DescribeSecurityGroupConfiguration', param: 'DBInstanceId' },
     modify: (id, group, ips) => call('dds', 'ModifySecurityIps', { DBInstanceId: id, SecurityIpGroupName: group, SecurityIps: ips, ModifyMode: 'Cover' }),
   },
   adb: {
@@ -42,6 +44,7 @@ export const KINDS = {
     label: 'Redis', product: 'kvstore', list: 'DescribeInstances', id: 'InstanceId', desc: 'InstanceName',
     status: 'InstanceStatus', engine: (d) => `Redis ${str(d.EngineVersion)}`, pageSize: 50,
     whitelist: { action: 'DescribeSecurityIps', param: 'InstanceId', name: 'SecurityIpGroupName', ips: 'SecurityIpList' },
+    securityGroups: { action: 'DescribeSecurityGroupConfiguration', param: 'InstanceId' },
     modify: (id, group, ips) => call('kvstore', 'ModifySecurityIps', { InstanceId: id, SecurityIpGroupName: group, SecurityIps: ips, ModifyMode: 'Cover' }),
   },
 };
@@ -66,13 +69,20 @@ export async function whitelists(kind, id) {
   const v = await (w.region ? rcall : call)(k.product, w.action, { [w.param]: id });
   let items = w.path ? w.path.reduce((o, key) => o?.[key], v) : firstList(v);
   items = items || [];
+  // PolarDB lists its bound ECS security groups with the whitelist; RDS, MongoDB and Redis have
+  // DescribeSecurityGroupConfiguration; AnalyticDB binds none.
+  let bound = firstList(v?.DBClusterSecurityGroups ?? null) || [];
+  if (k.securityGroups) {
+    const sg = await call(k.product, k.securityGroups.action, { [k.securityGroups.param]: id });
+    bound = firstList(sg?.Items ?? null) || [];
+  }
   return {
     groups: items.map((g) => ({
       name: g[w.name] ?? '',
       ips: str(g[w.ips]).split(',').map((s) => s.trim()).filter(Boolean),
       raw: g,
     })),
-    securityGroups: (firstList(v?.DBClusterSecurityGroups ?? null) || []).map((s) => s.SecurityGroupId || s),
+    securityGroups: bound.map((s) => s.SecurityGroupId || s),
     raw: v,
   };
 }
