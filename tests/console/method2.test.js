@@ -134,7 +134,7 @@ test('Method 2 through the console: associate with the checkbox, scale out, IPs 
   for (const [hash, name, title] of [['#/', 'overview', 'Overview'], ['#/groups', 'groups', 'Scaling groups'], ['#/databases', 'databases', 'Databases'], ['#/oos', 'oos', 'OOS']]) {
     await page.goto(`${server.base}/${hash}`);
     await page.getByRole('heading', { name: title, exact: true }).waitFor();
-    await page.waitForTimeout(300);
+    await page.locator('#clock-now', { hasText: 'UTC' }).waitFor(); // the whole view renders at once; the clock beside it
     await shot(page, name);
   }
   assert.deepEqual(page.errors, []);

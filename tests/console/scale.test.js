@@ -50,7 +50,7 @@ test('a page with 1,000 instances renders fast', async () => {
   await phone.screenshot({ path: new URL('./screenshots/group-390px.png', import.meta.url).pathname });
   await phone.goto(`${s.base}/#/`);
   await phone.getByRole('heading', { name: 'Overview' }).waitFor();
-  await phone.waitForTimeout(300);
+  await phone.locator('#clock-now', { hasText: 'UTC' }).waitFor();
   await shot(phone, 'overview-390px');
   assert.deepEqual([...page.errors, ...phone.errors], []);
 });
