@@ -10,7 +10,7 @@
 //! serialization conflict), so closures must be re-runnable: only the last run's effects count.
 
 mod migrate;
-mod postgres;
+pub mod postgres;
 mod sqlite;
 
 use serde::de::DeserializeOwned;

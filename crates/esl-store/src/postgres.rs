@@ -231,7 +231,7 @@ impl Backend for PostgresBackend {
             }
             open.open = true;
             let mut tx = PgTx {
-                client: &mut *open.conn,
+                client: &mut open.conn,
                 conflict: false,
             };
             let result = f(&mut tx);
