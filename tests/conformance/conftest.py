@@ -1,7 +1,9 @@
 """Fixtures for the black-box conformance suite.
 
 One `ess-local serve --clock virtual` process is started per session (from $ESS_LOCAL_BIN, default
-<repo>/target/debug/ess-local) and killed at the end. Tests reach it only through the official SDKs
+<repo>/target/debug/ess-local) and killed at the end. $ESS_LOCAL_SERVE_ARGS adds `serve` arguments
+(shell words), e.g. "--database-url postgres://postgres@127.0.0.1:5432/test?schema=s1" to run the
+whole suite on PostgreSQL. Tests reach it only through the official SDKs
 or raw signed HTTP, and move time only through `advance(seconds)`; nothing sleeps.
 """
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shlex
 import subprocess
 import tempfile
 import threading
@@ -78,8 +81,9 @@ def server():
         pytest.fail(f"ess-local binary not found at {binary} (build it, or set ESS_LOCAL_BIN)", pytrace=False)
     log_fd, log_path = tempfile.mkstemp(prefix="ess-local-conformance-", suffix=".log")
     log = os.fdopen(log_fd, "w", encoding="utf-8")
+    extra = shlex.split(os.environ.get("ESS_LOCAL_SERVE_ARGS", ""))
     proc = subprocess.Popen(
-        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--clock", "virtual"],
+        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--clock", "virtual", *extra],
         stdout=subprocess.PIPE,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -283,3 +287,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"schema-checked {total} responses across {len(esl_schema.VALIDATED)} (version, action) pairs"
         )
+
+
+def pytest_report_header(config):
+    extra = os.environ.get("ESS_LOCAL_SERVE_ARGS", "")
+    return f"ess-local serve extra arguments: {extra or '(none: SQLite in memory)'}"

@@ -21,6 +21,7 @@ pub enum ClockMode {
 /// advanced. `wall_secs` is always the system clock: signatures are checked against real time.
 pub struct Clock {
     mode: ClockMode,
+    start_ms: i64,
     virtual_ms: AtomicI64,
 }
 
@@ -35,6 +36,7 @@ impl Clock {
     pub fn new(mode: ClockMode, start_ms: i64) -> Self {
         Clock {
             mode,
+            start_ms,
             virtual_ms: AtomicI64::new(start_ms),
         }
     }
@@ -56,6 +58,16 @@ impl Clock {
 
     fn set_virtual(&self, ms: i64) {
         self.virtual_ms.fetch_max(ms, Ordering::SeqCst);
+    }
+
+    /// The virtual time this clock started at.
+    pub fn start_ms(&self) -> i64 {
+        self.start_ms
+    }
+
+    /// Back to the start (virtual mode; the only way the clock moves backwards).
+    fn rewind(&self) {
+        self.virtual_ms.store(self.start_ms, Ordering::SeqCst);
     }
 }
 
@@ -244,6 +256,31 @@ impl Engine {
                 .transact(|tx| tx.meta_set(VIRTUAL_NOW_KEY, &target.to_string()))?;
             this.run_due(target)?;
             Ok(target)
+        })
+        .await
+        .map_err(|e| EngineError::Store(StoreError::Io(std::io::Error::other(e.to_string()))))?
+    }
+
+    /// Starts clean: every document, IP allocation, job and metadata row is removed in one
+    /// transaction (only the schema version stays), and a virtual clock goes back to the time it
+    /// started at (recorded again, as a first start records it). Waits for a running advance.
+    pub async fn reset(self: &Arc<Self>) -> Result<i64, EngineError> {
+        let _one_at_a_time = self.advancing.lock().await;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || -> Result<i64, EngineError> {
+            let virtual_clock = this.clock.mode() == ClockMode::Virtual;
+            let start = this.clock.start_ms();
+            this.store.transact(|tx| -> Result<(), StoreError> {
+                tx.wipe()?;
+                if virtual_clock {
+                    tx.meta_set(VIRTUAL_NOW_KEY, &start.to_string())?;
+                }
+                Ok(())
+            })?;
+            if virtual_clock {
+                this.clock.rewind();
+            }
+            Ok(this.clock.now_ms())
         })
         .await
         .map_err(|e| EngineError::Store(StoreError::Io(std::io::Error::other(e.to_string()))))?

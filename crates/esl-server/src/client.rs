@@ -11,6 +11,16 @@ pub async fn admin_get(
     path: &str,
     query: &[(&str, String)],
 ) -> anyhow::Result<(u16, String)> {
+    admin_request(hyper::Method::GET, endpoint, path, query).await
+}
+
+/// `{method} {endpoint}{path}?{query}` with an empty body: the status and the body as text.
+pub async fn admin_request(
+    method: hyper::Method,
+    endpoint: &str,
+    path: &str,
+    query: &[(&str, String)],
+) -> anyhow::Result<(u16, String)> {
     let base = endpoint.trim_end_matches('/');
     let authority = base
         .strip_prefix("http://")
@@ -31,7 +41,9 @@ pub async fn admin_get(
         .map_err(|e| anyhow::anyhow!("cannot reach ess-local at {authority}: {e}"))?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
-    let req = hyper::Request::get(uri)
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(uri)
         .header(hyper::header::HOST, authority.as_str())
         .body(Empty::<Bytes>::new())?;
     let res = sender.send_request(req).await?;

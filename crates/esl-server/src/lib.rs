@@ -5,7 +5,7 @@ mod client;
 mod console;
 pub mod report;
 
-pub use client::admin_get;
+pub use client::{admin_get, admin_request};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -31,7 +31,10 @@ pub const DEFAULT_ACCESS_KEY_SECRET: &str = "esslocal-default-secret-do-not-use-
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// SQLite files under this directory (default: SQLite in memory).
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL instead of SQLite (`postgres://...`; see `esl_store::PostgresBackend`).
+    pub database_url: Option<String>,
     pub virtual_clock: bool,
     pub seed: Option<u64>,
     pub account_id: String,
@@ -75,6 +78,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: None,
+            database_url: None,
             virtual_clock: true,
             seed: None,
             account_id: DEFAULT_ACCOUNT_ID.into(),
@@ -97,11 +101,27 @@ pub struct App {
     state: Arc<AppState>,
 }
 
-/// Opens the store and wires the cloud, the engine and the router together.
+impl Config {
+    /// Where state lives, for the banner (no password).
+    pub fn store_description(&self) -> String {
+        match (&self.database_url, &self.data_dir) {
+            (Some(url), _) => format!("postgres {}", esl_store::postgres::redact(url)),
+            (None, Some(dir)) => format!("sqlite in {}", dir.display()),
+            (None, None) => "sqlite in memory".into(),
+        }
+    }
+}
+
+/// Opens the store (migrating its schema) and wires the cloud, the engine and the router
+/// together. Blocking (it may connect to PostgreSQL): call it outside an async context, e.g. in
+/// `tokio::task::spawn_blocking`.
 pub fn build(config: &Config) -> anyhow::Result<App> {
-    let store = match &config.data_dir {
-        Some(dir) => Store::new(SqliteBackend::open_dir(dir)?),
-        None => Store::memory()?,
+    let store = match (&config.database_url, &config.data_dir) {
+        (Some(_), Some(_)) => anyhow::bail!("give --database-url or --data-dir, not both"),
+        (Some(url), None) => Store::postgres(url)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", esl_store::postgres::redact(url)))?,
+        (None, Some(dir)) => Store::new(SqliteBackend::open_dir(dir)?),
+        (None, None) => Store::memory()?,
     };
     let clock = if config.virtual_clock {
         Arc::new(Clock::new(
@@ -157,6 +177,7 @@ impl App {
             .route("/_ess-local/console/call", post(console::call))
             .route("/_ess-local/console/info", get(console::info))
             .route("/_ess-local/console/{name}", get(console::asset))
+            .route("/_ess-local/reset", post(reset))
             .fallback(rpc)
             .with_state(self.state.clone())
     }
@@ -237,6 +258,23 @@ async fn clock_advance(
     }
 }
 
+/// `POST /_ess-local/reset`: start clean (see `Engine::reset`).
+async fn reset(State(state): State<Arc<AppState>>) -> Response {
+    match state.engine.reset().await {
+        Ok(now) => {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&time_json(now)).unwrap_or_default();
+            v["Status"] = "reset".into();
+            ([("content-type", JSON_CONTENT_TYPE)], v.to_string()).into_response()
+        }
+        Err(e) => admin_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            &e.to_string(),
+        ),
+    }
+}
+
 fn admin_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
@@ -273,11 +311,19 @@ async fn access(
                 .collect()
         })
         .unwrap_or_default();
-    let result = match (q.get("from"), q.get("group")) {
+    let cloud = state.cloud.clone();
+    // Store calls run on a blocking thread (the PostgreSQL client must not block async code).
+    let result = match (q.get("from").cloned(), q.get("group").cloned()) {
         (Some(from), None) if to.len() == 1 => {
-            esl_api::access::explain(&state.cloud, from, &to[0], port)
+            tokio::task::spawn_blocking(move || {
+                esl_api::access::explain(&cloud, &from, &to[0], port)
+            })
+            .await
         }
-        (None, Some(group)) => esl_api::access::matrix(&state.cloud, group, &to, port),
+        (None, Some(group)) => {
+            tokio::task::spawn_blocking(move || esl_api::access::matrix(&cloud, &group, &to, port))
+                .await
+        }
         _ => {
             return admin_error(
                 StatusCode::BAD_REQUEST,
@@ -285,6 +331,13 @@ async fn access(
                 "give from=<instance id>&to=<database id>, or group=<scaling group id>",
             )
         }
+    };
+    let Ok(result) = result else {
+        return admin_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "the access check did not finish",
+        );
     };
     match result {
         Ok(v) => ([("content-type", JSON_CONTENT_TYPE)], v.to_string()).into_response(),

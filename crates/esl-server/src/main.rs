@@ -20,7 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server (embedded SQLite store: in memory, or on disk with --data-dir).
+    /// Run the server (embedded SQLite store: in memory, or on disk with --data-dir; or
+    /// PostgreSQL with --database-url, which several nodes may share).
     Serve(ServeArgs),
     /// Ask a running server whether an ECS instance can reach a database, and why:
     /// `access <instance-id> <database-id> [--port N]`, or `access --group <scaling-group-id>`
@@ -71,8 +72,12 @@ struct ServeArgs {
     #[arg(long, default_value_t = 9876)]
     port: u16,
     /// Keep state in this directory (SQLite, WAL) so it survives a restart.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "database_url")]
     data_dir: Option<PathBuf>,
+    /// Keep state in PostgreSQL instead: postgres://user[:password]@host[:port]/database, with
+    /// `?schema=NAME` to use (and create) a schema of its own. No TLS.
+    #[arg(long, env = "ESS_LOCAL_DATABASE_URL")]
+    database_url: Option<String>,
     /// real: work takes its configured time; virtual: time moves only by POST /_ess-local/clock/advance.
     #[arg(long, value_enum, default_value = "real")]
     clock: ClockArg,
@@ -106,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(a) => {
             let config = Config {
                 data_dir: a.data_dir.clone(),
+                database_url: a.database_url.clone(),
                 virtual_clock: matches!(a.clock, ClockArg::Virtual),
                 seed: a.seed,
                 account_id: a.account_id,
@@ -113,7 +119,11 @@ async fn main() -> anyhow::Result<()> {
                 access_key_secret: a.access_key_secret,
                 timing: a.timing,
             };
-            let app = build(&config)?;
+            // Opening the store blocks (PostgreSQL's client must not run inside async code).
+            let app = {
+                let config = config.clone();
+                tokio::task::spawn_blocking(move || build(&config)).await??
+            };
             let addr: SocketAddr = format!("{}:{}", a.host, a.port).parse()?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let local = listener.local_addr()?;
@@ -130,14 +140,7 @@ async fn main() -> anyhow::Result<()> {
                     "real"
                 }
             );
-            println!(
-                "store: {}",
-                config
-                    .data_dir
-                    .as_ref()
-                    .map(|d| format!("sqlite in {}", d.display()))
-                    .unwrap_or_else(|| "sqlite in memory".into())
-            );
+            println!("store: {}", config.store_description());
             use std::io::Write;
             std::io::stdout().flush()?;
             app.serve(listener, shutdown_signal()).await?;

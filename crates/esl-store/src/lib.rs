@@ -1,16 +1,23 @@
-//! The narrow storage interface of ess-local and its SQLite backend.
+//! The narrow storage interface of ess-local and its two backends: SQLite (embedded, the default)
+//! and PostgreSQL (shared by several nodes).
 //!
 //! State is a set of resource documents (JSON, one row per resource, indexed by kind, region, parent
 //! and name), the private-IP allocations of each vSwitch, the durable queue of due work (jobs), and
 //! a small key/value table of metadata (the virtual clock, the schema version). Every change happens
 //! inside `Store::transact`: one transaction that commits when the closure returns `Ok` and rolls
 //! back otherwise, so a handler's state change and the work it schedules land together or not at all.
+//! A backend may run the closure more than once (PostgreSQL retries a transaction that lost a
+//! serialization conflict), so closures must be re-runnable: only the last run's effects count.
 
+mod migrate;
+pub mod postgres;
 mod sqlite;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use migrate::SCHEMA_VERSION;
+pub use postgres::PostgresBackend;
 pub use sqlite::SqliteBackend;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +34,18 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("postgres connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database url: {0}")]
+    BadUrl(String),
+    #[error("the store has schema version {found}, newer than this ess-local knows ({supported}): use a newer ess-local, or another store")]
+    SchemaTooNew { found: u32, supported: u32 },
+    #[error("the store's schema version {0:?} is not a number")]
+    BadSchemaVersion(String),
+    #[error("the transaction kept conflicting with concurrent ones ({attempts} attempts)")]
+    Conflict { attempts: u32 },
 }
 
 /// One stored resource document and the columns it is found by.
@@ -81,6 +100,9 @@ pub trait Tx {
     fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 
+    /// Removes every document, IP allocation, job and metadata row except the schema version.
+    fn wipe(&mut self) -> Result<(), StoreError>;
+
     /// A nested transaction: `savepoint` then `release` keeps its changes, `rollback_to` undoes them.
     fn savepoint(&mut self, name: &str) -> Result<(), StoreError>;
     fn release(&mut self, name: &str) -> Result<(), StoreError>;
@@ -88,6 +110,7 @@ pub trait Tx {
 }
 
 /// A storage engine: runs a closure inside one transaction, committing when it returns `Ok(true)`.
+/// It may run the closure again (after a serialization conflict); the last run is the one that counts.
 pub trait Backend: Send + Sync {
     fn transact(
         &self,
@@ -178,6 +201,12 @@ impl Store {
         Ok(Store::new(SqliteBackend::memory()?))
     }
 
+    /// A PostgreSQL store (see `PostgresBackend::open` for the URL). Blocking: call it outside an
+    /// async context.
+    pub fn postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Store::new(PostgresBackend::open(url)?))
+    }
+
     /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back on `Err`.
     pub fn transact<R, E: From<StoreError>>(
         &self,
@@ -190,7 +219,11 @@ impl Store {
             out = Some(r);
             Ok(commit)
         })?;
-        out.expect("the backend ran the closure")
+        out.unwrap_or_else(|| {
+            Err(E::from(StoreError::Io(std::io::Error::other(
+                "the backend committed without running the transaction",
+            ))))
+        })
     }
 }
 

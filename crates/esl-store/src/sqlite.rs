@@ -6,39 +6,8 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::migrate::{self, VERSION_KEY};
 use crate::{Backend, Filter, Job, Record, StoreError, Tx};
-
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS resources (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    id TEXT NOT NULL,
-    region TEXT NOT NULL,
-    parent TEXT,
-    name TEXT,
-    doc TEXT NOT NULL,
-    UNIQUE (kind, id)
-);
-CREATE INDEX IF NOT EXISTS resources_region ON resources (kind, region, seq);
-CREATE INDEX IF NOT EXISTS resources_parent ON resources (kind, parent, seq);
-CREATE INDEX IF NOT EXISTS resources_name ON resources (kind, name);
-CREATE TABLE IF NOT EXISTS ip_allocations (
-    scope TEXT NOT NULL,
-    ip INTEGER NOT NULL,
-    holder TEXT NOT NULL,
-    PRIMARY KEY (scope, ip)
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    due_ms INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_ms, id);
-"#;
-
-pub const SCHEMA_VERSION: &str = "1";
 
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
@@ -58,12 +27,27 @@ impl SqliteBackend {
         Self::init(conn)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.execute_batch(SCHEMA)?;
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
-            [SCHEMA_VERSION],
+    /// Brings the schema up to this binary's version (see `migrate`), in one transaction.
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         )?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [VERSION_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        for m in migrate::pending(found.as_deref())? {
+            tx.execute_batch(m.sqlite)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![VERSION_KEY, m.version.to_string()],
+            )?;
+        }
+        tx.commit()?;
         Ok(SqliteBackend {
             conn: Mutex::new(conn),
         })
@@ -258,6 +242,14 @@ impl Tx for SqliteTx<'_> {
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )?;
         stmt.execute(params![key, value])?;
+        Ok(())
+    }
+
+    fn wipe(&mut self) -> Result<(), StoreError> {
+        self.tx.execute_batch(
+            "DELETE FROM resources; DELETE FROM ip_allocations; DELETE FROM jobs;
+             DELETE FROM meta WHERE key <> 'schema_version';",
+        )?;
         Ok(())
     }
 }
