@@ -181,6 +181,9 @@ impl Ctx<'_> {
 
 pub const DEFAULT_REGION: &str = "cn-hangzhou";
 
+/// The store kind of remembered answers to calls made with a ClientToken.
+const CLIENT_TOKEN_KIND: &str = "client_token";
+
 type Handler = fn(&Ctx<'_>, &mut dyn Tx) -> Result<Value>;
 
 impl Cloud {
@@ -273,6 +276,24 @@ impl Cloud {
             .and_then(|f| self.handlers.get(&(f, action)))
             .ok_or_else(|| ApiError::unsupported_operation(action))?;
         meta.validate(params)?;
+        // Idempotence (ClientToken, where the action's metadata has it): a retry of a call that
+        // already succeeded answers what the first call answered and changes nothing. The answer is
+        // stored in the same transaction as the change, so a client that lost the answer (a crash,
+        // a dropped connection) can retry safely.
+        let token = params
+            .str("ClientToken")
+            .filter(|t| !t.is_empty())
+            .filter(|_| meta.parameters.iter().any(|m| m.name == "ClientToken"))
+            .map(|t| format!("{}/{action}/{t}", product.version()));
+        let store = |e: StoreError| {
+            tracing::error!(action, "store error: {e}");
+            ApiError::internal()
+        };
+        if let Some(key) = &token {
+            if let Some(doc) = tx.get_doc(CLIENT_TOKEN_KIND, key).map_err(store)? {
+                return serde_json::from_str(&doc).map_err(|e| store(e.into()));
+            }
+        }
         let ctx = Ctx {
             cloud: self,
             product,
@@ -282,6 +303,17 @@ impl Cloud {
         let mut body = handler(&ctx, tx).map_err(|e| e.into_api(action))?;
         esl_wire::shape::drop_nulls(&mut body);
         esl_wire::shape::conform(&mut body, &meta.response, product.wraps_lists());
+        if let Some(key) = token {
+            tx.put_doc(&esl_store::Record {
+                kind: CLIENT_TOKEN_KIND,
+                id: key,
+                region: ctx.region().to_string(),
+                parent: None,
+                name: None,
+                doc: body.to_string(),
+            })
+            .map_err(store)?;
+        }
         Ok(body)
     }
 }

@@ -242,18 +242,29 @@ impl Engine {
         let target = self.clock.now_ms() + ms.max(0);
         let this = self.clone();
         tokio::task::spawn_blocking(move || -> Result<i64, EngineError> {
+            // Each new time is stored before anyone can see it, so a crash in the middle of an
+            // advance never restarts the clock earlier than work that already ran (or requests
+            // already answered) at a later time.
+            let step_to = |t: i64| -> Result<(), StoreError> {
+                this.store
+                    .transact(|tx| tx.meta_set(VIRTUAL_NOW_KEY, &t.to_string()))?;
+                this.clock.set_virtual(t);
+                Ok(())
+            };
             loop {
                 let now = this.clock.now_ms();
                 this.run_due(now)?;
                 let next = this.store.transact(|tx| tx.next_due_time())?;
                 match next {
-                    Some(t) if t <= target => this.clock.set_virtual(t.max(now)),
+                    Some(t) if t <= target => {
+                        if t > now {
+                            step_to(t)?;
+                        }
+                    }
                     _ => break,
                 }
             }
-            this.clock.set_virtual(target);
-            this.store
-                .transact(|tx| tx.meta_set(VIRTUAL_NOW_KEY, &target.to_string()))?;
+            step_to(target)?;
             this.run_due(target)?;
             Ok(target)
         })
@@ -345,6 +356,44 @@ mod tests {
             }
             Ok(())
         }
+    }
+
+    /// Records the stored virtual time each job sees.
+    struct StoredClock(Mutex<Vec<(i64, Option<String>)>>);
+    impl JobRunner for StoredClock {
+        fn run(&self, tx: &mut dyn Tx, _job: &Job, now_ms: i64) -> Result<(), String> {
+            let stored = tx.meta_get(VIRTUAL_NOW_KEY).map_err(|e| e.to_string())?;
+            self.0.lock().unwrap().push((now_ms, stored));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_clock_is_stored_before_the_work_of_each_time_runs() {
+        // A crash in the middle of an advance must not restart the clock before work that ran.
+        let store = Store::memory().unwrap();
+        let rec = Arc::new(StoredClock(Mutex::new(Vec::new())));
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            Arc::new(Clock::new(ClockMode::Virtual, 10_000)),
+            rec.clone(),
+        ));
+        store
+            .transact(|tx| -> Result<(), StoreError> {
+                tx.enqueue(11_000, "a", "")?;
+                tx.enqueue(12_500, "b", "")?;
+                Ok(())
+            })
+            .unwrap();
+        engine.advance(5_000).await.unwrap();
+        assert_eq!(
+            *rec.0.lock().unwrap(),
+            vec![
+                (11_000, Some("11000".to_string())),
+                (12_500, Some("12500".to_string()))
+            ]
+        );
+        assert_eq!(virtual_start(&store).unwrap(), 15_000);
     }
 
     #[tokio::test]

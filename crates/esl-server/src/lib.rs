@@ -112,6 +112,30 @@ impl Config {
     }
 }
 
+/// The id generator's seed for this start. A store that outlives the process (--data-dir) counts
+/// its starts, and every start after the first mixes the count into the seed: replaying the first
+/// start's sequence would hand out ids that already name stored resources (and a save would then
+/// overwrite them). A given seed and sequence of starts still gives the same ids.
+fn boot_seed(store: &Store, seed: Option<u64>) -> anyhow::Result<Option<u64>> {
+    let Some(seed) = seed else {
+        return Ok(None);
+    };
+    let boots = store.transact(|tx| -> Result<u64, esl_store::StoreError> {
+        let n = tx
+            .meta_get("boots")?
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        tx.meta_set("boots", &n.to_string())?;
+        Ok(n)
+    })?;
+    Ok(Some(if boots == 1 {
+        seed
+    } else {
+        seed ^ boots.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }))
+}
+
 /// Opens the store (migrating its schema) and wires the cloud, the engine and the router
 /// together. Blocking (it may connect to PostgreSQL): call it outside an async context, e.g. in
 /// `tokio::task::spawn_blocking`.
@@ -131,7 +155,7 @@ pub fn build(config: &Config) -> anyhow::Result<App> {
     } else {
         Arc::new(Clock::new(ClockMode::Real, 0))
     };
-    let ids = Arc::new(IdGen::new(config.seed));
+    let ids = Arc::new(IdGen::new(boot_seed(&store, config.seed)?));
     let cloud = Arc::new(Cloud::new(
         store.clone(),
         clock.clone(),
