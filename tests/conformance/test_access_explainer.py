@@ -221,13 +221,13 @@ def test_method1_through_the_group_association(clients, advance, net, name, serv
 def test_every_database_kind_whitelist_fix(clients, advance, net, name, tea_config, server, polardb, dds, adb, kvstore, kind):
     c = clients
     db, product, action, params = {
-        "polardb": lambda: (polar_create(polardb, net, advance, name), "polardb", "ModifyDBClusterAccessWhitelist",
+        "polardb": lambda: (polar_create(polardb, net, advance, name), ("polardb", "2017-08-01"), "ModifyDBClusterAccessWhitelist",
                             lambda d, ip: {"DBClusterId": d, "SecurityIps": ip, "DBClusterIPArrayName": "default", "ModifyMode": "Append"}),
-        "mongodb": lambda: (dds_create(dds, net, advance, name), "Dds", "ModifySecurityIps",
+        "mongodb": lambda: (dds_create(dds, net, advance, name), ("Dds", "2015-12-01"), "ModifySecurityIps",
                             lambda d, ip: {"DBInstanceId": d, "SecurityIps": ip, "SecurityIpGroupName": "default", "ModifyMode": "Append"}),
-        "adb": lambda: (adb_create(adb, net, advance, name), "adb", "ModifyDBClusterAccessWhiteList",
+        "adb": lambda: (adb_create(adb, net, advance, name), ("adb", "2019-03-15"), "ModifyDBClusterAccessWhiteList",
                         lambda d, ip: {"DBClusterId": d, "SecurityIps": ip, "DBClusterIPArrayName": "default", "ModifyMode": "Append"}),
-        "redis": lambda: (kv_create(kvstore, net, advance, name), "R-kvstore", "ModifySecurityIps",
+        "redis": lambda: (kv_create(kvstore, net, advance, name), ("R-kvstore", "2015-01-01"), "ModifySecurityIps",
                           lambda d, ip: {"InstanceId": d, "SecurityIps": ip, "SecurityIpGroupName": "default", "ModifyMode": "Append"}),
     }[kind]()
     asg, iid, ip = one_instance(c, advance, net, name)
@@ -240,7 +240,7 @@ def test_every_database_kind_whitelist_fix(clients, advance, net, name, tea_conf
         assert blocking(v) == ["NoSecurityGroupBound", "NotInWhitelist"]
         assert fix_codes(v) == ["BindSecurityGroup", "AddToWhitelist"]
     [add] = [f for f in v["Fixes"] if f["Code"] == "AddToWhitelist"]
-    assert add["Calls"] == [{"Product": product, "Version": add["Calls"][0]["Version"], "Action": action, "Parameters": params(db, ip)}]
+    assert add["Calls"] == [{"Product": product[0], "Version": product[1], "Action": action, "Parameters": params(db, ip)}]
     apply(tea_config, add["Calls"][0])
     v = explain(server, iid, db)
     assert (v["Allowed"], v["Method"], codes(v)[-1]) == (True, "Whitelist", "WhitelistEntry")
@@ -326,6 +326,30 @@ def test_trap_database_still_classic(clients, advance, net, name, tea_config, se
     advance(60)
     v = explain(server, iid, rm)
     assert (v["Allowed"], v["Method"]) == (True, "Whitelist")
+
+
+def test_trap_mongodb_still_classic(clients, advance, net, name, tea_config, server, dds):
+    """The same trap for MongoDB: its fix is Dds ModifyDBInstanceNetworkType, zone included."""
+    import alibabacloud_dds20151201.models as dds_models
+
+    c = clients
+    inst = call(dds.create_dbinstance, dds_models.CreateDBInstanceRequest(
+        region_id=REGION, zone_id=ZONE, engine="MongoDB", engine_version="6.0", dbinstance_class="mdb.shard.2x.xlarge.d",
+        dbinstance_storage=20, charge_type="PostPaid", dbinstance_description=name,  # no VPC: classic
+    ))["DBInstanceId"]
+    advance(60)
+    asg, iid, ip = one_instance(c, advance, net, name)
+    call(dds.modify_security_ips, dds_models.ModifySecurityIpsRequest(dbinstance_id=inst, security_ips=ip, modify_mode="Append"))
+    v = explain(server, iid, inst)
+    assert (v["Allowed"], blocking(v)) == (False, ["DatabaseClassicNetwork"])
+    [move] = v["Fixes"]
+    assert move["Calls"] == [{"Product": "Dds", "Version": "2015-12-01", "Action": "ModifyDBInstanceNetworkType",
+                              "Parameters": {"DBInstanceId": inst, "NetworkType": "VPC", "VpcId": net.vpc_id,
+                                             "VSwitchId": net.vsw_id, "ZoneId": ZONE}}]
+    apply(tea_config, move["Calls"][0])
+    advance(60)
+    v = explain(server, iid, inst)
+    assert (v["Allowed"], v["Method"], v["Port"]) == (True, "Whitelist", 3717)
 
 
 def test_higher_priority_drop_rule_blocks_until_revoked(clients, advance, net, name, tea_config, server):

@@ -546,3 +546,21 @@ def test_enable_refused_when_binding_fails(clients, kvstore, net, advance, name)
     enable(clients, asg)
     assert kv_sg_ids(kvstore, r) == ten[:9] + [net.sg_id]
     assert group_dbs(clients, asg) == [{"DBInstanceId": r, "Type": "Redis", "SecurityGroupIds": [net.sg_id]}]
+
+
+def test_reattach_keeps_the_mode_it_was_attached_with(clients, net, advance, name):
+    """Re-attaching an attached RDS refreshes it in its own mode: an RDS attached as SecurityGroup
+    and attached again as SecurityIp with ForceAttach does not take the members' IPs (which no
+    detach would ever take out again)."""
+    c = clients
+    rm = create_rds(c, advance, net.vpc_id, net.db_vsw_id, name)
+    asg, _ = ready_group(c, net, name, min_size=1)
+    advance(60)
+    call(c.ess.attach_dbinstances, attach_request(asg, [rm], "RDS"))
+    req = attach_request(asg, [rm], "RDS", "SecurityIp")
+    req.force_attach = True
+    call(c.ess.attach_dbinstances, req)
+    assert group_dbs(c, asg) == [{"DBInstanceId": rm, "Type": "RDS", "SecurityGroupIds": [net.sg_id]}]
+    raw = call(c.rds.describe_dbinstance_iparray_list, rds_models.DescribeDBInstanceIPArrayListRequest(dbinstance_id=rm))
+    assert [g["SecurityIPList"] for g in raw["Items"]["DBInstanceIPArray"]] == ["127.0.0.1"]
+    assert rds_sg_ids(c.rds, rm) == [net.sg_id]

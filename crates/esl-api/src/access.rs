@@ -183,10 +183,9 @@ fn render_fix(fix: &Fix, db: &Db, region: &str, group: Option<&str>) -> Value {
                 vec![c],
             )
         }
-        Fix::MoveDatabaseToVpc { db_id, vpc_id, vswitch_id } => {
+        Fix::MoveDatabaseToVpc { db_id, vpc_id, vswitch_id, zone_id } => {
             let c = match db.product {
-                Product::MongoDb => call("Dds", "2015-12-01", "ModifyDBInstanceNetworkType", json!({"DBInstanceId": db_id, "NetworkType": "VPC", "VpcId": vpc_id, "VSwitchId": vswitch_id})),
-                Product::AdbPg => call("gpdb", "2016-05-03", "ModifyDBInstanceNetworkType", json!({"DBInstanceId": db_id, "InstanceNetworkType": "VPC", "VPCId": vpc_id, "VSwitchId": vswitch_id})),
+                Product::MongoDb => call("Dds", "2015-12-01", "ModifyDBInstanceNetworkType", json!({"DBInstanceId": db_id, "NetworkType": "VPC", "VpcId": vpc_id, "VSwitchId": vswitch_id, "ZoneId": zone_id})),
                 _ => call("Rds", "2014-08-15", "ModifyDBInstanceNetworkType", json!({"DBInstanceId": db_id, "InstanceNetworkType": "VPC", "VPCId": vpc_id, "VSwitchId": vswitch_id})),
             };
             (
@@ -297,6 +296,7 @@ fn explain_in(tx: &mut dyn Tx, from: &str, to: &str, port: Option<u16>) -> Resul
         status: ecs.status.as_str(),
         vpc_id: ecs.vpc_id.as_deref(),
         vswitch_id: ecs.vswitch_id.as_deref(),
+        zone_id: &ecs.zone_id,
         private_ip: ecs.private_ip.as_deref(),
         security_groups: src_groups.iter().collect(),
     };

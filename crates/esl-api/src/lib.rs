@@ -24,7 +24,7 @@ use esl_domain::Fault;
 use esl_engine::{Clock, IdGen};
 use esl_store::{Store, StoreError, Tx};
 use esl_wire::{ApiError, Params, Product};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub use jobs::Jobs;
 
@@ -289,9 +289,32 @@ impl Cloud {
             tracing::error!(action, "store error: {e}");
             ApiError::internal()
         };
+        // What the token stands for: the action's own parameters (not the signing ones), sorted.
+        let request: Vec<(&str, &str)> = if token.is_some() {
+            let mut v: Vec<(&str, &str)> = params
+                .iter()
+                .filter(|(k, _)| {
+                    let head = k.split('.').next().unwrap_or(k);
+                    meta.parameters.iter().any(|m| m.name == head)
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        } else {
+            Vec::new()
+        };
         if let Some(key) = &token {
             if let Some(doc) = tx.get_doc(CLIENT_TOKEN_KIND, key).map_err(store)? {
-                return serde_json::from_str(&doc).map_err(|e| store(e.into()));
+                let mut saved: Value = serde_json::from_str(&doc).map_err(|e| store(e.into()))?;
+                let same = saved.get("Request").is_none_or(|r| *r == json!(request));
+                if !same {
+                    return Err(ApiError::new(
+                        400,
+                        "IdempotentParameterMismatch",
+                        "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.",
+                    ));
+                }
+                return Ok(saved.get_mut("Response").map(Value::take).unwrap_or(saved));
             }
         }
         let ctx = Ctx {
@@ -310,7 +333,7 @@ impl Cloud {
                 region: ctx.region().to_string(),
                 parent: None,
                 name: None,
-                doc: body.to_string(),
+                doc: json!({"Request": request, "Response": body}).to_string(),
             })
             .map_err(store)?;
         }

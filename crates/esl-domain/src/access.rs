@@ -34,10 +34,10 @@ impl Product {
         !matches!(self, Product::AdbMysql | Product::AdbPg)
     }
 
-    /// Whether a classic-network instance can be moved into a VPC (RDS, MongoDB, AnalyticDB
-    /// PostgreSQL have ModifyDBInstanceNetworkType).
+    /// Whether a classic-network instance can be moved into a VPC (RDS and MongoDB emulate
+    /// ModifyDBInstanceNetworkType).
     pub fn changes_network_type(self) -> bool {
-        matches!(self, Product::Rds | Product::MongoDb | Product::AdbPg)
+        matches!(self, Product::Rds | Product::MongoDb)
     }
 }
 
@@ -49,6 +49,7 @@ pub struct Source<'a> {
     pub status: &'a str,
     pub vpc_id: Option<&'a str>,
     pub vswitch_id: Option<&'a str>,
+    pub zone_id: &'a str,
     pub private_ip: Option<&'a str>,
     pub security_groups: Vec<&'a SecurityGroup>,
 }
@@ -120,6 +121,7 @@ pub enum Fix {
         db_id: String,
         vpc_id: String,
         vswitch_id: String,
+        zone_id: String,
     },
     /// Nothing to call: the scaling group (or instance) must be created in the database's VPC.
     UseDatabaseVpc {
@@ -191,7 +193,8 @@ pub fn entry_holds(entry: &str, ip: u32) -> bool {
         .is_ok_and(|n| n.contains(&std::net::Ipv4Addr::from(ip)))
 }
 
-fn cidr_overlaps(cidr: &str, address: Option<Ipv4Net>) -> bool {
+/// Whether an egress rule's destination `cidr` covers the database's whole address range.
+fn cidr_covers(cidr: &str, address: Option<Ipv4Net>) -> bool {
     let Ok(net) = cidr.parse::<Ipv4Net>().or_else(|_| {
         parse_ip(cidr)
             .map(|ip| Ipv4Net::new(ip.into(), 32).expect("a /32 is valid"))
@@ -201,11 +204,16 @@ fn cidr_overlaps(cidr: &str, address: Option<Ipv4Net>) -> bool {
     };
     match address {
         None => net.prefix_len() == 0,
-        Some(a) => net.contains(&a.network()) || a.contains(&net.network()),
+        Some(a) => net.contains(&a),
     }
 }
 
+/// Whether a rule admits private TCP traffic to `port` (a classic group's internet-NIC rules
+/// govern public traffic only).
 fn port_matches(rule: &SecurityGroupRule, port: u16) -> bool {
+    if rule.nic_type.eq_ignore_ascii_case("internet") {
+        return false;
+    }
     match rule.ip_protocol.as_str() {
         "ALL" => true,
         "TCP" => rule
@@ -345,6 +353,7 @@ pub fn explain(src: &Source<'_>, dst: &Target<'_>, port: Option<u16>) -> Verdict
                     db_id: dst.id.to_string(),
                     vpc_id: v.to_string(),
                     vswitch_id: src.vswitch_id.unwrap_or("").to_string(),
+                    zone_id: src.zone_id.to_string(),
                 });
             }
             false
@@ -459,7 +468,7 @@ fn egress(
         .filter(|(_, r)| r.direction == "egress" && port_matches(r, port))
         .filter(|(_, r)| {
             if r.dest_group_id.is_empty() {
-                cidr_overlaps(&r.dest_cidr_ip, dst.address)
+                cidr_covers(&r.dest_cidr_ip, dst.address)
             } else {
                 dest_groups.contains(&r.dest_group_id)
             }
@@ -770,6 +779,7 @@ mod tests {
             status: "Running",
             vpc_id: Some("vpc-1"),
             vswitch_id: Some("vsw-1"),
+            zone_id: "cn-hangzhou-h",
             private_ip: Some("192.168.0.7"),
             security_groups: groups,
         }

@@ -60,6 +60,24 @@ async fn a_retry_with_the_same_client_token_changes_nothing_even_after_a_restart
     // Another token (or none) is another call.
     let second = create_vpc(&app, "10.1.0.0/16", Some("tok-2"));
     let third = create_vpc(&app, "10.2.0.0/16", None);
+    assert_eq!(
+        vpc_ids(&app),
+        vec![first.clone(), second.clone(), third.clone()]
+    );
+    // The same token with other parameters is refused and changes nothing.
+    let params = Params::from_pairs([
+        ("RegionId", "cn-hangzhou"),
+        ("CidrBlock", "10.3.0.0/16"),
+        ("ClientToken", "tok-1"),
+    ]);
+    let e = app
+        .cloud()
+        .dispatch(Product::Vpc, "CreateVpc", &params)
+        .unwrap_err();
+    assert_eq!(
+        (e.status, e.code.as_ref()),
+        (400, "IdempotentParameterMismatch")
+    );
     assert_eq!(vpc_ids(&app), vec![first, second, third]);
     drop(app);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -64,11 +64,13 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
             });
         }
     }
+    // Re-attaching an attached database refreshes it in the mode it was attached with (to
+    // change the mode, detach it first): the whitelist keeps following one rule per database.
     let mut all = g.db_instances.clone();
     let mut re_attached = Vec::new();
     for a in &attaching {
-        match all.iter().position(|e| e.db_id == a.db_id) {
-            Some(_) => re_attached.push(a.clone()),
+        match all.iter().find(|e| e.db_id == a.db_id) {
+            Some(existing) => re_attached.push(existing.clone()),
             None => all.push(a.clone()),
         }
     }
@@ -85,7 +87,13 @@ pub fn attach(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {
     let ips = member_ips(tx, &g.id)?;
     let mut to_fill: Vec<DbAttachment> = re_attached;
     if force {
-        to_fill.extend(attaching.iter().cloned());
+        to_fill.extend(
+            attaching
+                .iter()
+                .filter(|a| !to_fill.iter().any(|r| r.db_id == a.db_id))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
     }
     to_fill.dedup_by(|a, b| a.db_id == b.db_id);
     membership::add_ips(tx, &to_fill, &ips)?;
