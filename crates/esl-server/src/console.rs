@@ -154,27 +154,13 @@ fn reply(status: u16, request_id: &str, body: Value) -> Response {
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-/// Whether a browser request comes from the console's own page: it must be JSON (so a cross-site
-/// form cannot send it without a CORS preflight, which is never granted) and, if it names an
-/// Origin, that origin must be this host.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let json = headers
+/// Whether a call is JSON: a cross-site form cannot send that without a CORS preflight, which is
+/// never granted (and `guard` refuses a foreign Origin before any route runs).
+fn json_request(headers: &HeaderMap) -> bool {
+    headers
         .get("content-type")
         .and_then(|c| c.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/json"));
-    let origin_ok = match headers.get("origin").and_then(|o| o.to_str().ok()) {
-        None => true,
-        Some(origin) => {
-            let host = headers
-                .get("host")
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("");
-            origin
-                .split_once("://")
-                .is_some_and(|(_, rest)| rest == host)
-        }
-    };
-    json && origin_ok
+        .is_some_and(|c| c.starts_with("application/json"))
 }
 
 /// `POST /_ess-local/console/call` with `{"Version" | "Product", "Action", "Parameters": {...}}`:
@@ -186,7 +172,7 @@ pub async fn call(
     body: Bytes,
 ) -> Response {
     let request_id = state.cloud.ids.uuid();
-    if !same_origin(&headers) {
+    if !json_request(&headers) {
         let e = ApiError::new(
             403,
             "Forbidden.ConsoleOrigin",

@@ -3,6 +3,7 @@
 
 mod client;
 mod console;
+mod guard;
 pub mod report;
 
 pub use client::{admin_get, admin_request};
@@ -204,6 +205,7 @@ impl App {
             .route("/_ess-local/reset", post(reset))
             .fallback(rpc)
             .with_state(self.state.clone())
+            .layer(axum::middleware::from_fn(guard::browser_guard))
     }
 
     /// Serves on `listener` with the engine's worker beside it, until `shutdown` resolves.
