@@ -100,7 +100,8 @@ pub trait Tx {
     fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 
-    /// Removes every document, IP allocation, job and metadata row except the schema version.
+    /// Removes every document, IP allocation, job and metadata row except the schema version and
+    /// the start count (a seeded restart after a reset must not replay ids handed out before it).
     fn wipe(&mut self) -> Result<(), StoreError>;
 
     /// A nested transaction: `savepoint` then `release` keeps its changes, `rollback_to` undoes them.

@@ -516,7 +516,7 @@ impl Tx for PgTx<'_> {
     fn wipe(&mut self) -> Result<(), StoreError> {
         self.batch(
             "DELETE FROM resources; DELETE FROM ip_allocations; DELETE FROM jobs;
-             DELETE FROM meta WHERE key <> 'schema_version';",
+             DELETE FROM meta WHERE key NOT IN ('schema_version', 'boots');",
         )
     }
 

@@ -248,7 +248,7 @@ impl Tx for SqliteTx<'_> {
     fn wipe(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch(
             "DELETE FROM resources; DELETE FROM ip_allocations; DELETE FROM jobs;
-             DELETE FROM meta WHERE key <> 'schema_version';",
+             DELETE FROM meta WHERE key NOT IN ('schema_version', 'boots');",
         )?;
         Ok(())
     }

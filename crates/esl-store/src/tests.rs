@@ -369,7 +369,7 @@ fn two_threads_taking_due_jobs_run_each_exactly_once() {
 }
 
 #[test]
-fn wipe_leaves_only_the_schema_version() {
+fn wipe_leaves_only_the_schema_version_and_the_start_count() {
     for store in backends() {
         store
             .transact(|tx| -> Result<(), StoreError> {
@@ -377,6 +377,7 @@ fn wipe_leaves_only_the_schema_version() {
                 tx.claim_ip("vsw", 1, "i-1")?;
                 tx.enqueue(1, "k", "")?;
                 tx.meta_set("virtual_now_ms", "5")?;
+                tx.meta_set("boots", "3")?;
                 Ok(())
             })
             .unwrap();
@@ -389,12 +390,20 @@ fn wipe_leaves_only_the_schema_version() {
                     tx.next_due_time()?,
                     tx.meta_get("virtual_now_ms")?,
                     tx.meta_get("schema_version")?,
+                    tx.meta_get("boots")?,
                 ))
             })
             .unwrap();
         assert_eq!(
             after,
-            (0, 0, None, None, Some(SCHEMA_VERSION.to_string())),
+            (
+                0,
+                0,
+                None,
+                None,
+                Some(SCHEMA_VERSION.to_string()),
+                Some("3".to_string())
+            ),
             "{}",
             store.label
         );
