@@ -358,7 +358,7 @@ def check(r: Run, *, final: bool, context: str, kill_after: float | None = None)
     ecs_ids = [i["InstanceId"] for i in ecs_all]
     assert len(ecs_ids) == len(set(ecs_ids)), f"{where} an ECS instance listed twice: {ecs_ids}"
     vpcs = r.c("vpc").describe_vpcs(vpc_m.DescribeVpcsRequest(region_id=REGION, page_size=50)).body.vpcs.vpc
-    assert len(vpcs) == ("vpc" in ids or len(vpcs)), where
+    assert len(vpcs) == (1 if "vpc" in ids else len(vpcs)), f"{where} the VPC the client created is gone"
     assert len(vpcs) <= 1, f"{where} CreateVpc was done twice: {[v.vpc_id for v in vpcs]}"
     if "asg" not in ids:
         assert ecs_all == [], where
@@ -555,3 +555,7 @@ def test_crash_safety(backend_kind):
           f"({kinds['after']} after a request, each request then sent again as if its answer was lost, {kinds['during']} during one, of which {unanswered} cut it off "
           f"and it was retried, {kinds['settle']} during a settle advance, of which {mid_advance} cut it off); "
           f"{restarts} restarts; invariants held after every restart and at every end")
+    # The kills must really have cut requests and advances short, or the test proved less than it
+    # says (the timing is randomised; seen: 11 to 18 of 25, and 5 to 12 of 14).
+    assert unanswered >= 1 and mid_advance >= 1, (unanswered, mid_advance)
+    assert restarts >= len(points), (restarts, len(points))

@@ -148,8 +148,8 @@ test('errors show the service code and message', async () => {
   await page.locator('#dialog').getByRole('button', { name: 'Create' }).click();
   const err = page.locator('#dialog .dialog-error');
   await err.waitFor();
-  assert.match(await err.locator('.code').textContent(), /^Invalid/);
-  assert.ok((await err.locator('.message').textContent()).length > 5);
+  assert.equal((await err.locator('.code').textContent()).trim(), 'InvalidCidrBlock.Malformed');
+  assert.equal((await err.locator('.message').textContent()).trim(), 'Specified CIDR block is not valid.');
   await shot(page, 'error-dialog');
   await page.locator('#dialog').getByRole('button', { name: 'Cancel' }).click();
 
@@ -162,7 +162,8 @@ test('errors show the service code and message', async () => {
   await page.getByRole('button', { name: /^Execute/ }).click();
   const notice = page.locator('#notices .notice.error').first();
   await notice.waitFor();
-  assert.match(await notice.locator('.code').textContent(), /IncorrectScalingGroupStatus|Inactive|Invalid/);
+  assert.equal((await notice.locator('.code').textContent()).trim(), 'IncorrectScalingGroupStatus');
+  assert.equal((await notice.locator('.message').textContent()).trim(), 'The current status of the specified scaling group does not support this action.');
   assert.deepEqual(page.errors, []);
 });
 
