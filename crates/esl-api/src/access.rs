@@ -5,8 +5,8 @@
 use esl_domain::access::{self, Fact, Fix, Product, Source, Target, Verdict};
 use esl_domain::database::{ApsaraDatabase, Engine};
 use esl_domain::model::{
-    AttachMode, DbStatus, EcsInstance, LifecycleHook, RdsInstance, ScalingConfiguration,
-    ScalingGroup, ScalingInstance, SecurityGroup, VSwitch,
+    AttachMode, DbStatus, EcsInstance, LifecycleHook, RdsInstance, ScalingGroup, ScalingInstance,
+    SecurityGroup, VSwitch,
 };
 use esl_domain::{fault, Fault};
 use esl_store::{Filter, Tx, TxExt};
@@ -112,15 +112,7 @@ fn maintainers(tx: &mut dyn Tx, ecs: &EcsInstance, db: &Db) -> Result<Vec<Fact>>
         ..Default::default()
     })?;
     for h in hooks {
-        let names_db = h
-            .notification_metadata
-            .as_deref()
-            .and_then(|m| serde_json::from_str::<Value>(m).ok())
-            .and_then(|m| {
-                m.as_object()
-                    .map(|o| o.values().any(|v| v.as_str() == Some(db.id.as_str())))
-            })
-            .unwrap_or(false);
+        let names_db = hook_databases(&h).iter().any(|id| *id == db.id);
         let template = h
             .notification_arn
             .as_deref()
@@ -140,6 +132,22 @@ fn maintainers(tx: &mut dyn Tx, ecs: &EcsInstance, db: &Db) -> Result<Vec<Fact>>
         }
     }
     Ok(out)
+}
+
+/// The databases a lifecycle hook's OOS template works on: the public templates name them in
+/// NotificationMetadata as `dbInstanceId` (MongoDB, Redis) or `dbClusterId` (PolarDB, AnalyticDB).
+fn hook_databases(h: &LifecycleHook) -> Vec<String> {
+    let Some(Value::Object(m)) = h
+        .notification_metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+    else {
+        return Vec::new();
+    };
+    ["dbInstanceId", "dbClusterId", "DBInstanceId", "DBClusterId"]
+        .iter()
+        .filter_map(|k| m.get(*k).and_then(Value::as_str).map(str::to_string))
+        .collect()
 }
 
 /// The API call that makes a fix, with its product, version and parameters.
@@ -349,31 +357,13 @@ fn associated(tx: &mut dyn Tx, g: &ScalingGroup) -> Result<Vec<String>> {
         parent: Some(&g.id),
         ..Default::default()
     })? {
-        if let Some(Value::Object(m)) = h
-            .notification_metadata
-            .as_deref()
-            .and_then(|m| serde_json::from_str::<Value>(m).ok())
-        {
-            for key in ["dbInstanceId", "dbClusterId", "DBInstanceId", "DBClusterId"] {
-                if let Some(id) = m.get(key).and_then(Value::as_str) {
-                    if load_db(tx, id).is_ok() {
-                        push(id.to_string(), &mut out);
-                    }
-                }
+        for id in hook_databases(&h) {
+            if load_db(tx, &id).is_ok() {
+                push(id, &mut out);
             }
         }
     }
-    let sgs: Vec<String> = match g.active_config_id.as_deref() {
-        Some(c) => match tx.load::<ScalingConfiguration>(c)? {
-            Some(c) => c
-                .security_group_id
-                .into_iter()
-                .chain(c.security_group_ids)
-                .collect(),
-            None => Vec::new(),
-        },
-        None => Vec::new(),
-    };
+    let sgs = crate::membership::config_security_groups(tx, g)?.unwrap_or_default();
     if !sgs.is_empty() {
         let region = Filter {
             region: Some(&g.region),
