@@ -112,7 +112,7 @@ fn maintainers(tx: &mut dyn Tx, ecs: &EcsInstance, db: &Db) -> Result<Vec<Fact>>
         ..Default::default()
     })?;
     for h in hooks {
-        let names_db = hook_databases(&h).iter().any(|id| *id == db.id);
+        let names_db = hook_databases(&h).contains(&db.id);
         let template = h
             .notification_arn
             .as_deref()
