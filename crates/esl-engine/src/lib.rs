@@ -553,6 +553,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_shared_virtual_clock_moves_for_every_node_on_the_store() {
+        let store = Store::memory().unwrap();
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        let start = virtual_start(&store).unwrap();
+        let node = |id: &str| {
+            Arc::new(
+                Engine::new(
+                    store.clone(),
+                    Arc::new(Clock::shared(store.clone(), start)),
+                    rec.clone(),
+                )
+                .with_node(id, Duration::from_millis(250)),
+            )
+        };
+        let (a, b) = (node("a"), node("b"));
+        store
+            .transact(|tx| tx.enqueue(start + 1_000, "x", ""))
+            .unwrap();
+        assert_eq!(b.advance(2_000).await.unwrap(), start + 2_000);
+        assert_eq!(a.now().await, start + 2_000, "A sees B's advance");
+        assert_eq!(a.advance(1_000).await.unwrap(), start + 3_000);
+        assert_eq!(b.now().await, start + 3_000);
+        assert_eq!((a.stats().jobs_run, b.stats().jobs_run), (0, 1));
+        assert_eq!(
+            a.reset().await.unwrap(),
+            start,
+            "a reset goes back to the first start"
+        );
+        assert_eq!(b.now().await, start);
+    }
+
+    #[tokio::test]
     async fn advance_runs_each_job_at_its_own_time_including_chained_ones() {
         let store = Store::memory().unwrap();
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
