@@ -292,9 +292,14 @@ impl Engine {
     /// Now, on a blocking thread (a shared virtual clock reads the store).
     pub async fn now(self: &Arc<Self>) -> i64 {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.clock.now_ms())
-            .await
-            .unwrap_or_else(|_| 0)
+        match tokio::task::spawn_blocking(move || this.clock.now_ms()).await {
+            Ok(ms) => ms,
+            // The blocking pool is gone (shutting down): the last time this node saw.
+            Err(_) => match self.clock.mode() {
+                ClockMode::Real => system_ms(),
+                ClockMode::Virtual => self.clock.virtual_ms.load(Ordering::SeqCst),
+            },
+        }
     }
 
     /// Tells the worker that new work may be due.
