@@ -172,14 +172,16 @@ class Proc:
             return ""
 
 
-def start(backend: Backend, *extra: str, timeout: float = 20.0) -> Proc:
-    """Starts `ess-local serve --clock virtual --port 0 <backend args> <extra>` and waits for its
-    banner and its health route."""
+def start(backend: Backend, *extra: str, timeout: float = 20.0, env: dict[str, str] | None = None,
+          clock: str = "virtual") -> Proc:
+    """Starts `ess-local serve --clock <clock> --port 0 <backend args> <extra>` (`env` added to the
+    environment) and waits for its banner and its health route."""
     fd, log_path = tempfile.mkstemp(prefix="ess-local-proc-", suffix=".log", dir=backend.tmp)
     log = os.fdopen(fd, "a", encoding="utf-8")
     popen = subprocess.Popen(
-        [str(binary()), "serve", "--host", "127.0.0.1", "--port", "0", "--clock", "virtual", *backend.args, *extra],
+        [str(binary()), "serve", "--host", "127.0.0.1", "--port", "0", "--clock", clock, *backend.args, *extra],
         stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True, bufsize=1, cwd=str(REPO_ROOT),
+        env={**os.environ, **(env or {})},
     )
     lines: "queue.Queue[str | None]" = queue.Queue()
 

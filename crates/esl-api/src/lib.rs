@@ -225,9 +225,10 @@ impl Cloud {
         action: &str,
         params: &Params,
     ) -> Result<Value, ApiError> {
-        let now_ms = self.clock.now_ms();
         self.store
             .transact(|tx| {
+                // Read in the transaction: a virtual clock shared by several nodes is a stored row.
+                let now_ms = self.clock.now_in(tx).map_err(Error::Store)?;
                 self.run_action(tx, now_ms, product, action, params)
                     .map_err(Error::Api)
             })

@@ -43,6 +43,8 @@ pub struct Config {
     pub access_key_secret: String,
     /// Overrides of the timing profile: `name=seconds` pairs separated by commas (see `timing`).
     pub timing: Option<String>,
+    /// This node's name in its log lines and `GET /_ess-local/node` (default: `<host>-<pid>`).
+    pub node_id: Option<String>,
 }
 
 /// Applies `instance-launch=2,instance-release=1,...` (seconds, fractions allowed) to a profile.
@@ -86,6 +88,7 @@ impl Default for Config {
             access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
             access_key_secret: DEFAULT_ACCESS_KEY_SECRET.into(),
             timing: None,
+            node_id: None,
         }
     }
 }
@@ -148,28 +151,39 @@ pub fn build(config: &Config) -> anyhow::Result<App> {
         (None, Some(dir)) => Store::new(SqliteBackend::open_dir(dir)?),
         (None, None) => Store::memory()?,
     };
-    let clock = if config.virtual_clock {
-        Arc::new(Clock::new(
+    let shared = config.database_url.is_some();
+    let clock = match (config.virtual_clock, shared) {
+        // Several nodes may share a PostgreSQL store: the virtual time is the stored one.
+        (true, true) => Arc::new(Clock::shared(
+            store.clone(),
+            esl_engine::virtual_start(&store)?,
+        )),
+        (true, false) => Arc::new(Clock::new(
             ClockMode::Virtual,
             esl_engine::virtual_start(&store)?,
-        ))
-    } else {
-        Arc::new(Clock::new(ClockMode::Real, 0))
+        )),
+        (false, _) => Arc::new(Clock::new(ClockMode::Real, 0)),
     };
     let ids = Arc::new(IdGen::new(boot_seed(&store, config.seed)?));
-    let cloud = Arc::new(Cloud::new(
-        store.clone(),
-        clock.clone(),
-        ids,
-        config.account_id.clone(),
-    ));
-    let engine = Arc::new(Engine::new(
-        store,
-        clock,
-        Arc::new(Jobs {
-            cloud: cloud.clone(),
-        }),
-    ));
+    let mut cloud = Cloud::new(store.clone(), clock.clone(), ids, config.account_id.clone());
+    if let Some(spec) = &config.timing {
+        timing(spec, &mut cloud.timing)?;
+    }
+    let cloud = Arc::new(cloud);
+    let node_id = config.node_id.clone().unwrap_or_else(default_node_id);
+    // Alone on its store a node learns of all new work by a kick; sharing one, it must also look
+    // for work other nodes enqueued, or left behind when they died.
+    let poll = std::time::Duration::from_millis(if shared { 250 } else { 60_000 });
+    let engine = Arc::new(
+        Engine::new(
+            store,
+            clock,
+            Arc::new(Jobs {
+                cloud: cloud.clone(),
+            }),
+        )
+        .with_node(node_id, poll),
+    );
     let credentials = HashMap::from([(
         config.access_key_id.clone(),
         config.access_key_secret.clone(),
@@ -184,6 +198,17 @@ pub fn build(config: &Config) -> anyhow::Result<App> {
     })
 }
 
+/// `<hostname>-<pid>`: unique among the nodes of one machine, readable in logs.
+fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    format!("{host}-{}", std::process::id())
+}
+
 impl App {
     pub fn cloud(&self) -> &Arc<Cloud> {
         &self.state.cloud
@@ -196,6 +221,7 @@ impl App {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/_ess-local/health", get(health))
+            .route("/_ess-local/node", get(node))
             .route("/_ess-local/clock", get(clock_now))
             .route("/_ess-local/clock/advance", post(clock_advance))
             .route("/_ess-local/access", get(access))
@@ -229,6 +255,20 @@ async fn health() -> impl IntoResponse {
     ([("content-type", JSON_CONTENT_TYPE)], "{\"Status\":\"ok\"}")
 }
 
+/// `GET /_ess-local/node`: which node answered and what its job runner has done since it
+/// started (several nodes may share one store; each counts only the jobs it committed).
+async fn node(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let stats = state.engine.stats();
+    let v = serde_json::json!({
+        "NodeId": state.engine.node_id(),
+        "Pid": std::process::id(),
+        "JobsRun": stats.jobs_run,
+        "JobsFailed": stats.jobs_failed,
+        "JobsByKind": stats.by_kind,
+    });
+    ([("content-type", JSON_CONTENT_TYPE)], v.to_string())
+}
+
 fn time_json(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
@@ -245,7 +285,7 @@ async fn clock_now(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "real"
     };
     let mut v: serde_json::Value =
-        serde_json::from_str(&time_json(state.engine.clock.now_ms())).unwrap_or_default();
+        serde_json::from_str(&time_json(state.engine.now().await)).unwrap_or_default();
     v["Mode"] = mode.into();
     ([("content-type", JSON_CONTENT_TYPE)], v.to_string())
 }

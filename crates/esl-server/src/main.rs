@@ -86,6 +86,9 @@ struct ServeArgs {
     /// db-delete, health-check, oos-start).
     #[arg(long)]
     timing: Option<String>,
+    /// This node's name in its log lines and GET /_ess-local/node (default: <hostname>-<pid>).
+    #[arg(long, env = "ESS_LOCAL_NODE_ID")]
+    node_id: Option<String>,
     /// Seed the id generator for reproducible ids.
     #[arg(long)]
     seed: Option<u64>,
@@ -118,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
                 access_key_id: a.access_key_id,
                 access_key_secret: a.access_key_secret,
                 timing: a.timing,
+                node_id: a.node_id,
             };
             // Opening the store blocks (PostgreSQL's client must not run inside async code).
             let app = {
@@ -141,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             );
             println!("store: {}", config.store_description());
+            println!("node: {}", app.engine().node_id());
             use std::io::Write;
             std::io::stdout().flush()?;
             app.serve(listener, shutdown_signal()).await?;

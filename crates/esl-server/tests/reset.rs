@@ -90,7 +90,7 @@ async fn reset_starts_clean_on(config: Config, label: &str) {
     )
     .await;
     assert_eq!(vpc_count(&cloud).await, 1, "{label}");
-    assert_eq!(engine.clock.now_ms(), start + 5_000, "{label}");
+    assert_eq!(engine.now().await, start + 5_000, "{label}");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -114,7 +114,7 @@ async fn reset_starts_clean_on(config: Config, label: &str) {
         "{label}: the virtual clock is back at its start"
     );
 
-    assert_eq!(engine.clock.now_ms(), start, "{label}");
+    assert_eq!(engine.now().await, start, "{label}");
     assert_eq!(vpc_count(&cloud).await, 0, "{label}: documents gone");
     let (jobs, version, ips) = {
         let store = engine.store.clone();

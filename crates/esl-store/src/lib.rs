@@ -95,6 +95,8 @@ pub trait Tx {
     /// The earliest job due at or before `now_ms` (ties by enqueue order).
     fn next_due_job(&mut self, now_ms: i64) -> Result<Option<Job>, StoreError>;
     fn next_due_time(&mut self) -> Result<Option<i64>, StoreError>;
+    /// The earliest due time later than `after_ms`.
+    fn next_due_time_after(&mut self, after_ms: i64) -> Result<Option<i64>, StoreError>;
     fn delete_job(&mut self, id: i64) -> Result<(), StoreError>;
 
     fn meta_get(&mut self, key: &str) -> Result<Option<String>, StoreError>;

@@ -489,6 +489,17 @@ impl Tx for PgTx<'_> {
         })
     }
 
+    fn next_due_time_after(&mut self, after_ms: i64) -> Result<Option<i64>, StoreError> {
+        let rows = self.query(
+            "SELECT MIN(due_ms) FROM jobs WHERE due_ms > $1",
+            &[(&after_ms, Type::INT8)],
+        )?;
+        Ok(match rows.first() {
+            Some(r) => r.try_get::<_, Option<i64>>(0)?,
+            None => None,
+        })
+    }
+
     fn delete_job(&mut self, id: i64) -> Result<(), StoreError> {
         self.execute("DELETE FROM jobs WHERE id = $1", &[(&id, Type::INT8)])?;
         Ok(())

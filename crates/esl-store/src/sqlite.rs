@@ -204,6 +204,13 @@ impl Tx for SqliteTx<'_> {
         Ok(stmt.query_row([], |r| r.get::<_, Option<i64>>(0))?)
     }
 
+    fn next_due_time_after(&mut self, after_ms: i64) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT MIN(due_ms) FROM jobs WHERE due_ms > ?1")?;
+        Ok(stmt.query_row([after_ms], |r| r.get::<_, Option<i64>>(0))?)
+    }
+
     fn delete_job(&mut self, id: i64) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
         stmt.execute([id])?;

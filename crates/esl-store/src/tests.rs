@@ -221,6 +221,8 @@ fn ips_are_held_once_and_jobs_come_due_in_order() {
                 let early = tx.enqueue(100, "a", "1")?;
                 let tie = tx.enqueue(100, "c", "3")?;
                 assert_eq!(tx.next_due_time()?, Some(100));
+                assert_eq!(tx.next_due_time_after(100)?, Some(200));
+                assert_eq!(tx.next_due_time_after(200)?, None);
                 assert_eq!(tx.next_due_job(99)?, None);
                 assert_eq!(tx.next_due_job(150)?.map(|j| j.id), Some(early));
                 tx.delete_job(early)?;
