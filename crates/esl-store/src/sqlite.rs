@@ -14,6 +14,9 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
+    /// The database file `open_dir` keeps in its directory.
+    pub const FILE_NAME: &'static str = "ess-local.sqlite3";
+
     pub fn memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
     }
@@ -21,7 +24,7 @@ impl SqliteBackend {
     /// A file-backed store in `dir` (created if missing), surviving restarts.
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(dir.join("ess-local.sqlite3"))?;
+        let conn = Connection::open(dir.join(Self::FILE_NAME))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::init(conn)
