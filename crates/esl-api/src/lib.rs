@@ -439,11 +439,18 @@ mod conflict_tests {
             ),
         ] {
             let e = cloud.dispatch(product, action, &params).unwrap_err();
-            assert_eq!((e.status, e.code.as_ref()), (status, code), "{product:?} {action}");
+            assert_eq!(
+                (e.status, e.code.as_ref()),
+                (status, code),
+                "{product:?} {action}"
+            );
             assert!(e.status < 500);
         }
         // Through `into_api` (no product known), still the conflict error.
         let e = Error::Store(StoreError::Conflict { attempts: 30 }).into_api("x");
-        assert_eq!((e.status, e.code.as_ref()), (400, "InvalidOperation.Conflict"));
+        assert_eq!(
+            (e.status, e.code.as_ref()),
+            (400, "InvalidOperation.Conflict")
+        );
     }
 }

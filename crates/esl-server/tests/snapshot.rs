@@ -15,7 +15,12 @@ use serde_json::Value;
 
 const R: (&str, &str) = ("RegionId", "cn-hangzhou");
 
-async fn call(cloud: &Arc<Cloud>, product: Product, action: &str, params: &[(&str, &str)]) -> Value {
+async fn call(
+    cloud: &Arc<Cloud>,
+    product: Product,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Value {
     let params = Params::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let cloud = cloud.clone();
     let act = action.to_string();
@@ -161,7 +166,13 @@ struct Built {
 async fn build_state(app: &App) -> Built {
     let cloud = app.cloud().clone();
     let vpc = s(
-        &call(&cloud, Product::Vpc, "CreateVpc", &[R, ("CidrBlock", "10.0.0.0/16")]).await,
+        &call(
+            &cloud,
+            Product::Vpc,
+            "CreateVpc",
+            &[R, ("CidrBlock", "10.0.0.0/16")],
+        )
+        .await,
         "VpcId",
     );
     let vsw = s(
@@ -180,7 +191,13 @@ async fn build_state(app: &App) -> Built {
         "VSwitchId",
     );
     let sg = s(
-        &call(&cloud, Product::Ecs, "CreateSecurityGroup", &[R, ("VpcId", &vpc)]).await,
+        &call(
+            &cloud,
+            Product::Ecs,
+            "CreateSecurityGroup",
+            &[R, ("VpcId", &vpc)],
+        )
+        .await,
         "SecurityGroupId",
     );
     let create_db = |vpc: String, vsw: String| {
@@ -297,7 +314,11 @@ async fn describes(app: &App, b: &Built) -> Vec<(String, Value)> {
         ),
         (Product::Ess2022, "DescribeScalingInstances", vec![R, g]),
         (Product::Ess2022, "DescribeScalingActivities", vec![R, g]),
-        (Product::Ess2022, "DescribeScalingConfigurations", vec![R, g]),
+        (
+            Product::Ess2022,
+            "DescribeScalingConfigurations",
+            vec![R, g],
+        ),
         (Product::Ess2022, "DescribeScalingRules", vec![R, g]),
     ] {
         out.push((
@@ -372,7 +393,9 @@ async fn moves(from: &Fresh, to: &Fresh) {
     assert_eq!(exported.ip_allocations, 2, "{label}");
     assert!(exported.jobs >= 2, "{label}: {exported:?}");
     let (opts, f) = (to.options(), file.clone());
-    let imported = blocking(move || import_from(&opts, &f, false)).await.unwrap();
+    let imported = blocking(move || import_from(&opts, &f, false))
+        .await
+        .unwrap();
     assert_eq!(imported, exported, "{label}");
 
     let app = open(&to.config()).await;
@@ -522,7 +545,10 @@ async fn the_cli_exports_and_imports_and_refuses_what_it_cannot_do() {
     let f = file.display().to_string();
 
     let said = cli_ok(&with(&["state", "export", &f], &from.args()));
-    assert!(said.contains("exported") && said.contains("pending jobs"), "{said}");
+    assert!(
+        said.contains("exported") && said.contains("pending jobs"),
+        "{said}"
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["format"], "ess-local-state");
     assert_eq!(v["version"], esl_store::snapshot::VERSION);
@@ -551,7 +577,10 @@ async fn the_cli_exports_and_imports_and_refuses_what_it_cannot_do() {
         assert!(said.contains("imported"), "{label}: {said}");
         // Not into a store that holds state, unless --replace.
         let e = cli_err(&with(&["state", "import", &f], &to.args()));
-        assert!(e.contains("is not empty") && e.contains("--replace"), "{label}: {e}");
+        assert!(
+            e.contains("is not empty") && e.contains("--replace"),
+            "{label}: {e}"
+        );
         cli_ok(&with(&["state", "import", "--replace", &f], &to.args()));
         let app = open(&to.config()).await;
         let after = describes(&app, &built).await;
@@ -563,7 +592,10 @@ async fn the_cli_exports_and_imports_and_refuses_what_it_cannot_do() {
         let out = cli(&with(&["state", "export", "-"], &to.args()));
         assert!(out.status.success(), "{label}");
         let back = esl_store::snapshot::parse(&String::from_utf8_lossy(&out.stdout)).unwrap();
-        assert_eq!(back.resources.len(), v["resources"].as_array().unwrap().len());
+        assert_eq!(
+            back.resources.len(),
+            v["resources"].as_array().unwrap().len()
+        );
     }
 
     // A snapshot of a newer format is refused with a clear message, and changes nothing.
@@ -580,7 +612,10 @@ async fn the_cli_exports_and_imports_and_refuses_what_it_cannot_do() {
         e.contains("newer than this ess-local reads") && e.contains("a newer ess-local"),
         "{e}"
     );
-    assert!(!target.dir.as_ref().unwrap().exists(), "nothing was created");
+    assert!(
+        !target.dir.as_ref().unwrap().exists(),
+        "nothing was created"
+    );
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&newer_file);
 }
@@ -597,7 +632,9 @@ async fn a_version_1_snapshot_written_by_hand_still_loads_and_runs() {
     // When the format moves to version 2, this test keeps passing through the upgrade step.
     let to = Fresh::sqlite();
     let (opts, f) = (to.options(), fixture("state-v1.json"));
-    let counts = blocking(move || import_from(&opts, &f, false)).await.unwrap();
+    let counts = blocking(move || import_from(&opts, &f, false))
+        .await
+        .unwrap();
     assert_eq!(
         (counts.resources, counts.ip_allocations, counts.jobs),
         (3, 0, 1)

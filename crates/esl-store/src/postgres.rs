@@ -573,7 +573,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn all_jobs(&mut self) -> Result<Vec<Job>, StoreError> {
-        let rows = self.query("SELECT id, due_ms, kind, payload FROM jobs ORDER BY id", &[])?;
+        let rows = self.query(
+            "SELECT id, due_ms, kind, payload FROM jobs ORDER BY id",
+            &[],
+        )?;
         rows.iter()
             .map(|r| {
                 Ok(Job {
@@ -587,7 +590,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = self.query("SELECT key, value FROM meta ORDER BY key COLLATE \"C\"", &[])?;
+        let rows = self.query(
+            "SELECT key, value FROM meta ORDER BY key COLLATE \"C\"",
+            &[],
+        )?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()

@@ -134,7 +134,12 @@ impl Snapshot {
 /// running on it). `exported_at` is recorded as given.
 pub fn export(store: &Store, exported_at: &str) -> Result<Snapshot, SnapshotError> {
     let (docs, ips, jobs, meta) = store.transact(|tx| -> Result<_, StoreError> {
-        Ok((tx.all_docs()?, tx.all_ips()?, tx.all_jobs()?, tx.all_meta()?))
+        Ok((
+            tx.all_docs()?,
+            tx.all_ips()?,
+            tx.all_jobs()?,
+            tx.all_meta()?,
+        ))
     })?;
     let resources = docs
         .into_iter()
@@ -229,10 +234,7 @@ pub fn upgrade(mut value: Value, target: u32, steps: &[Upgrade]) -> Result<Value
             .iter()
             .find(|s| s.from == version)
             .ok_or(SnapshotError::NoUpgrade(version))?;
-        (step.apply)(&mut value).map_err(|why| SnapshotError::Upgrade {
-            from: version,
-            why,
-        })?;
+        (step.apply)(&mut value).map_err(|why| SnapshotError::Upgrade { from: version, why })?;
         version += 1;
         value["version"] = version.into();
     }
