@@ -146,16 +146,64 @@ impl From<StoreError> for Error {
 }
 
 impl Error {
-    /// What the caller sees: the fault's code, or a generic internal error (logged in detail).
+    /// What the caller sees: the fault's code, a conflict error (see `conflict_error`), or a
+    /// generic internal error (logged in detail).
     pub fn into_api(self, action: &str) -> ApiError {
+        self.into_api_of(None, action)
+    }
+
+    /// `into_api` for a call to `product`: a transaction that kept losing to concurrent ones
+    /// answers with that product's own conflict error.
+    pub fn into_api_of(self, product: Option<Product>, action: &str) -> ApiError {
         match self {
             Error::Fault(f) => ApiError::new(f.status, f.code, f.message),
             Error::Api(e) => e,
+            Error::Store(StoreError::Conflict { attempts }) => {
+                tracing::warn!(action, attempts, "gave up on a conflicting transaction");
+                conflict_error(product)
+            }
             Error::Store(e) => {
                 tracing::error!(action, "store error: {e}");
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// What a caller gets when its call kept conflicting with concurrent ones after the store's
+/// retries (PostgreSQL, several writers): a retryable 4xx from the product's documented error codes
+/// (api-meta), never a 500. ESS, and the products whose docs have no such code, answer ESS's
+/// `InvalidOperation.Conflict`.
+pub fn conflict_error(product: Option<Product>) -> ApiError {
+    match product {
+        Some(Product::Ecs) => ApiError::new(
+            403,
+            "OperationConflict",
+            "Request was denied due to conflict with a previous request.",
+        ),
+        Some(Product::Vpc) => ApiError::new(
+            409,
+            "OperationConflict",
+            "Request was denied due to conflict with a previous request.",
+        ),
+        Some(Product::Rds) => ApiError::new(
+            400,
+            "InvalidConcurrentOperate",
+            "Concurrent operation is detected.",
+        ),
+        Some(Product::Polardb) => ApiError::new(
+            400,
+            "LockTimeout",
+            "The request processing has failed due to lock timeout.",
+        ),
+        Some(Product::Kvstore) => {
+            ApiError::new(403, "ServerBusy", "server busy now, please retry later.")
+        }
+        _ => ApiError::new(
+            400,
+            "InvalidOperation.Conflict",
+            "Specific operation may conflicts with other operations, please retry later.",
+        ),
     }
 }
 
@@ -232,7 +280,7 @@ impl Cloud {
                 self.run_action(tx, now_ms, product, action, params)
                     .map_err(Error::Api)
             })
-            .map_err(|e| e.into_api(action))
+            .map_err(|e| e.into_api_of(Some(product), action))
     }
 
     /// Runs one action inside an existing transaction (the OOS executor's API calls), under a
@@ -339,5 +387,94 @@ impl Cloud {
             .map_err(store)?;
         }
         Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod conflict_tests {
+    use super::*;
+    use esl_engine::ClockMode;
+    use esl_store::Backend;
+
+    /// A backend whose every transaction has used up its retries, as PostgreSQL's does after
+    /// losing to concurrent writers MAX_ATTEMPTS times.
+    struct AlwaysConflicting;
+
+    impl Backend for AlwaysConflicting {
+        fn transact(
+            &self,
+            _f: &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>,
+        ) -> Result<(), StoreError> {
+            Err(StoreError::Conflict { attempts: 30 })
+        }
+    }
+
+    #[test]
+    fn exhausted_retries_answer_the_products_conflict_error_never_a_500() {
+        let cloud = Cloud::new(
+            Store::new(AlwaysConflicting),
+            Arc::new(Clock::new(ClockMode::Virtual, 1_000_000)),
+            Arc::new(IdGen::new(Some(1))),
+            "1234567890123456".into(),
+        );
+        let region = Params::from_pairs([("RegionId", "cn-hangzhou")]);
+        for (product, action, params, status, code) in [
+            (
+                Product::Ess2022,
+                "DescribeScalingGroups",
+                region.clone(),
+                400,
+                "InvalidOperation.Conflict",
+            ),
+            (
+                Product::Ess2014,
+                "DescribeScalingGroups",
+                region.clone(),
+                400,
+                "InvalidOperation.Conflict",
+            ),
+            (
+                Product::Vpc,
+                "CreateVpc",
+                Params::from_pairs([("RegionId", "cn-hangzhou"), ("CidrBlock", "10.0.0.0/16")]),
+                409,
+                "OperationConflict",
+            ),
+            (
+                Product::Ecs,
+                "DescribeSecurityGroups",
+                region.clone(),
+                403,
+                "OperationConflict",
+            ),
+            (
+                Product::Rds,
+                "DescribeDBInstances",
+                region.clone(),
+                400,
+                "InvalidConcurrentOperate",
+            ),
+            (
+                Product::Oos,
+                "ListExecutions",
+                region.clone(),
+                400,
+                "InvalidOperation.Conflict",
+            ),
+        ] {
+            let e = cloud.dispatch(product, action, &params).unwrap_err();
+            assert_eq!(
+                (e.status, e.code.as_ref()),
+                (status, code),
+                "{product:?} {action}"
+            );
+            assert!(e.status < 500);
+        }
+        // Through `into_api` (no product known), still the conflict error.
+        let e = Error::Store(StoreError::Conflict { attempts: 30 }).into_api("x");
+        assert_eq!(
+            (e.status, e.code.as_ref()),
+            (400, "InvalidOperation.Conflict")
+        );
     }
 }

@@ -5,6 +5,7 @@ mod client;
 mod console;
 mod guard;
 pub mod report;
+pub mod state;
 
 pub use client::{admin_get, admin_request};
 
@@ -140,17 +141,22 @@ fn boot_seed(store: &Store, seed: Option<u64>) -> anyhow::Result<Option<u64>> {
     }))
 }
 
-/// Opens the store (migrating its schema) and wires the cloud, the engine and the router
-/// together. Blocking (it may connect to PostgreSQL): call it outside an async context, e.g. in
-/// `tokio::task::spawn_blocking`.
-pub fn build(config: &Config) -> anyhow::Result<App> {
-    let store = match (&config.database_url, &config.data_dir) {
+/// Opens the configured store, migrating its schema. Blocking (see `build`).
+pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Ok(match (&config.database_url, &config.data_dir) {
         (Some(_), Some(_)) => anyhow::bail!("give --database-url or --data-dir, not both"),
         (Some(url), None) => Store::postgres(url)
             .map_err(|e| anyhow::anyhow!("{}: {e}", esl_store::postgres::redact(url)))?,
         (None, Some(dir)) => Store::new(SqliteBackend::open_dir(dir)?),
         (None, None) => Store::memory()?,
-    };
+    })
+}
+
+/// Opens the store (migrating its schema) and wires the cloud, the engine and the router
+/// together. Blocking (it may connect to PostgreSQL): call it outside an async context, e.g. in
+/// `tokio::task::spawn_blocking`.
+pub fn build(config: &Config) -> anyhow::Result<App> {
+    let store = open_store(config)?;
     let shared = config.database_url.is_some();
     let clock = match (config.virtual_clock, shared) {
         // Several nodes may share a PostgreSQL store: the virtual time is the stored one.

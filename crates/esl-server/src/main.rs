@@ -27,6 +27,57 @@ enum Command {
     /// `access <instance-id> <database-id> [--port N]`, or `access --group <scaling-group-id>`
     /// for the matrix of a group's instances against its associated databases.
     Access(AccessArgs),
+    /// Save or load a store's whole state as one versioned JSON file (docs/state-format.md):
+    /// `state export FILE`, `state import FILE [--replace]`, with --data-dir or --database-url.
+    State(StateArgs),
+}
+
+#[derive(clap::Args)]
+struct StateArgs {
+    #[command(subcommand)]
+    command: StateCommand,
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Write every resource, IP allocation, pending job and the virtual clock to FILE (`-`:
+    /// standard output), read in one transaction: consistent even while a server runs on the store.
+    Export {
+        /// The snapshot file to write.
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Load FILE (`-`: standard input) into an empty store, in one transaction. Stop the servers
+    /// using the store first, and start them again after.
+    Import {
+        /// The snapshot file to read.
+        file: PathBuf,
+        /// Remove everything the store holds first (as POST /_ess-local/reset does), then import.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// The SQLite store in this directory (as `serve --data-dir`).
+    #[arg(long, conflicts_with = "database_url")]
+    data_dir: Option<PathBuf>,
+    /// The PostgreSQL store at this URL (as `serve --database-url`).
+    #[arg(long, env = "ESS_LOCAL_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    fn options(self) -> esl_server::state::StoreOptions {
+        esl_server::state::StoreOptions {
+            data_dir: self.data_dir,
+            database_url: self.database_url,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -189,6 +240,38 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 print!("{}", esl_server::report::verdict(&v));
             }
+        }
+        Command::State(a) => {
+            // The store calls block (PostgreSQL's client must not run inside async code).
+            tokio::task::spawn_blocking(move || run_state(a.command)).await??;
+        }
+    }
+    Ok(())
+}
+
+fn run_state(command: StateCommand) -> anyhow::Result<()> {
+    use esl_server::state;
+    match command {
+        StateCommand::Export { file, store } => {
+            let counts = state::export_to(&store.options(), &file)?;
+            eprintln!(
+                "exported {} (state format {}) to {}",
+                state::describe(&counts),
+                esl_store::snapshot::VERSION,
+                file.display()
+            );
+        }
+        StateCommand::Import {
+            file,
+            replace,
+            store,
+        } => {
+            let counts = state::import_from(&store.options(), &file, replace)?;
+            eprintln!(
+                "imported {} from {}",
+                state::describe(&counts),
+                file.display()
+            );
         }
     }
     Ok(())

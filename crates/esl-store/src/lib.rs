@@ -11,6 +11,7 @@
 
 mod migrate;
 pub mod postgres;
+pub mod snapshot;
 mod sqlite;
 
 use serde::de::DeserializeOwned;
@@ -59,6 +60,26 @@ pub struct Record {
     pub doc: String,
 }
 
+/// A stored document with its kind owned: what `state export` reads and `state import` writes
+/// back, whatever the kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub kind: String,
+    pub id: String,
+    pub region: String,
+    pub parent: Option<String>,
+    pub name: Option<String>,
+    pub doc: String,
+}
+
+/// One held private IP of a scope (a vSwitch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpAllocation {
+    pub scope: String,
+    pub ip: u32,
+    pub holder: String,
+}
+
 /// How to select documents of one kind; every field given must match.
 #[derive(Debug, Clone, Default)]
 pub struct Filter<'a> {
@@ -105,6 +126,20 @@ pub trait Tx {
     /// Removes every document, IP allocation, job and metadata row except the schema version and
     /// the start count (a seeded restart after a reset must not replay ids handed out before it).
     fn wipe(&mut self) -> Result<(), StoreError>;
+
+    /// Every document of every kind, in creation order (`state export`).
+    fn all_docs(&mut self) -> Result<Vec<StoredDoc>, StoreError>;
+    /// Writes a document of any kind (`state import`): appended, or replaced in place when its
+    /// kind and id are already stored.
+    fn put_stored_doc(&mut self, doc: &StoredDoc) -> Result<(), StoreError>;
+    /// Every IP allocation, by scope then address.
+    fn all_ips(&mut self) -> Result<Vec<IpAllocation>, StoreError>;
+    /// Every job, due or not, in enqueue order.
+    fn all_jobs(&mut self) -> Result<Vec<Job>, StoreError>;
+    /// Every metadata row (the schema version included), by key.
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Whether any document, IP allocation or job is stored (metadata aside).
+    fn holds_state(&mut self) -> Result<bool, StoreError>;
 
     /// A nested transaction: `savepoint` then `release` keeps its changes, `rollback_to` undoes them.
     fn savepoint(&mut self, name: &str) -> Result<(), StoreError>;

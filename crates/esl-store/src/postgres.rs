@@ -17,7 +17,7 @@ use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::migrate::{self, VERSION_KEY};
-use crate::{Backend, Filter, Job, Record, StoreError, Tx};
+use crate::{Backend, Filter, IpAllocation, Job, Record, StoreError, StoredDoc, Tx};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
@@ -529,6 +529,97 @@ impl Tx for PgTx<'_> {
             "DELETE FROM resources; DELETE FROM ip_allocations; DELETE FROM jobs;
              DELETE FROM meta WHERE key NOT IN ('schema_version', 'boots');",
         )
+    }
+
+    fn all_docs(&mut self) -> Result<Vec<StoredDoc>, StoreError> {
+        let rows = self.query(
+            "SELECT kind, id, region, parent, name, doc FROM resources ORDER BY seq",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredDoc {
+                    kind: r.try_get(0)?,
+                    id: r.try_get(1)?,
+                    region: r.try_get(2)?,
+                    parent: r.try_get(3)?,
+                    name: r.try_get(4)?,
+                    doc: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    fn put_stored_doc(&mut self, r: &StoredDoc) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO resources (kind, id, region, parent, name, doc) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region, parent = excluded.parent,
+             name = excluded.name, doc = excluded.doc",
+            &[
+                (&r.kind, Type::TEXT),
+                (&r.id, Type::TEXT),
+                (&r.region, Type::TEXT),
+                (&r.parent, Type::TEXT),
+                (&r.name, Type::TEXT),
+                (&r.doc, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn all_ips(&mut self) -> Result<Vec<IpAllocation>, StoreError> {
+        let rows = self.query(
+            "SELECT scope, ip, holder FROM ip_allocations ORDER BY scope COLLATE \"C\", ip",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(IpAllocation {
+                    scope: r.try_get(0)?,
+                    ip: r.try_get::<_, i64>(1)? as u32,
+                    holder: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    fn all_jobs(&mut self) -> Result<Vec<Job>, StoreError> {
+        let rows = self.query(
+            "SELECT id, due_ms, kind, payload FROM jobs ORDER BY id",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Job {
+                    id: r.try_get(0)?,
+                    due_ms: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    payload: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self.query(
+            "SELECT key, value FROM meta ORDER BY key COLLATE \"C\"",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    fn holds_state(&mut self) -> Result<bool, StoreError> {
+        let rows = self.query(
+            "SELECT EXISTS (SELECT 1 FROM resources) OR EXISTS (SELECT 1 FROM ip_allocations)
+             OR EXISTS (SELECT 1 FROM jobs)",
+            &[],
+        )?;
+        match rows.first() {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Ok(false),
+        }
     }
 
     fn savepoint(&mut self, name: &str) -> Result<(), StoreError> {

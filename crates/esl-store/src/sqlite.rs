@@ -7,13 +7,16 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::migrate::{self, VERSION_KEY};
-use crate::{Backend, Filter, Job, Record, StoreError, Tx};
+use crate::{Backend, Filter, IpAllocation, Job, Record, StoreError, StoredDoc, Tx};
 
 pub struct SqliteBackend {
     conn: Mutex<Connection>,
 }
 
 impl SqliteBackend {
+    /// The database file `open_dir` keeps in its directory.
+    pub const FILE_NAME: &'static str = "ess-local.sqlite3";
+
     pub fn memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
     }
@@ -21,7 +24,7 @@ impl SqliteBackend {
     /// A file-backed store in `dir` (created if missing), surviving restarts.
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(dir.join("ess-local.sqlite3"))?;
+        let conn = Connection::open(dir.join(Self::FILE_NAME))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::init(conn)
@@ -250,6 +253,78 @@ impl Tx for SqliteTx<'_> {
         )?;
         stmt.execute(params![key, value])?;
         Ok(())
+    }
+
+    fn all_docs(&mut self) -> Result<Vec<StoredDoc>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT kind, id, region, parent, name, doc FROM resources ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredDoc {
+                kind: r.get(0)?,
+                id: r.get(1)?,
+                region: r.get(2)?,
+                parent: r.get(3)?,
+                name: r.get(4)?,
+                doc: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn put_stored_doc(&mut self, r: &StoredDoc) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO resources (kind, id, region, parent, name, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region, parent = excluded.parent,
+             name = excluded.name, doc = excluded.doc",
+        )?;
+        stmt.execute(params![r.kind, r.id, r.region, r.parent, r.name, r.doc])?;
+        Ok(())
+    }
+
+    fn all_ips(&mut self) -> Result<Vec<IpAllocation>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT scope, ip, holder FROM ip_allocations ORDER BY scope, ip")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(IpAllocation {
+                scope: r.get(0)?,
+                ip: r.get::<_, i64>(1)? as u32,
+                holder: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn all_jobs(&mut self) -> Result<Vec<Job>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, due_ms, kind, payload FROM jobs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Job {
+                id: r.get(0)?,
+                due_ms: r.get(1)?,
+                kind: r.get(2)?,
+                payload: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn all_meta(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT key, value FROM meta ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn holds_state(&mut self) -> Result<bool, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM resources) OR EXISTS (SELECT 1 FROM ip_allocations)
+             OR EXISTS (SELECT 1 FROM jobs)",
+        )?;
+        Ok(stmt.query_row([], |r| r.get::<_, bool>(0))?)
     }
 
     fn wipe(&mut self) -> Result<(), StoreError> {

@@ -512,3 +512,98 @@ fn a_failed_statement_inside_a_savepoint_is_undone_and_the_transaction_goes_on()
         assert_eq!(ids, vec!["before", "after"], "{}", store.label);
     }
 }
+
+#[test]
+fn a_snapshot_moves_everything_between_backends_in_order() {
+    use crate::snapshot::{export, import};
+    let stores = backends();
+    for from in &stores {
+        from.transact(|tx| -> Result<(), StoreError> {
+            tx.save(&thing("z", None, 1))?;
+            tx.save(&thing("y", Some("z"), 2))?;
+            tx.save(&thing("x", Some("z"), 3))?;
+            tx.claim_ip("vsw-b", 9, "y")?;
+            tx.claim_ip("vsw-a", 7, "x")?;
+            tx.enqueue(50, "late", "{\"id\":\"y\"}")?;
+            tx.enqueue(40, "early", "")?;
+            tx.meta_set("virtual_now_ms", "1000")?;
+            Ok(())
+        })
+        .unwrap();
+        let snap = export(from, "t").unwrap();
+        assert_eq!(
+            snap.resources
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["z", "y", "x"],
+            "{}",
+            from.label
+        );
+        assert_eq!(snap.ip_allocations[0].scope, "vsw-a", "{}", from.label);
+        for to in backends() {
+            import(&to, &snap, false).unwrap();
+            let (things, ips, jobs, now) = to
+                .transact(|tx| -> Result<_, StoreError> {
+                    Ok((
+                        tx.list::<Thing>(&Filter {
+                            parent: Some("z"),
+                            ..Default::default()
+                        })?,
+                        (tx.count_ips("vsw-a")?, tx.count_ips("vsw-b")?),
+                        tx.all_jobs()?,
+                        tx.meta_get("virtual_now_ms")?,
+                    ))
+                })
+                .unwrap();
+            let label = format!("{} -> {}", from.label, to.label);
+            assert_eq!(
+                things.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+                vec!["y", "x"],
+                "{label}"
+            );
+            assert_eq!(ips, (1, 1), "{label}");
+            assert_eq!(
+                jobs.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(),
+                vec!["late", "early"],
+                "{label}"
+            );
+            assert_eq!(now.as_deref(), Some("1000"), "{label}");
+            assert!(!to.transact(|tx| tx.claim_ip("vsw-b", 9, "other")).unwrap());
+            assert_eq!(
+                to.transact(|tx| tx.meta_get("schema_version")).unwrap(),
+                Some(SCHEMA_VERSION.to_string()),
+                "{label}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_transaction_that_keeps_conflicting_ends_in_conflict_not_a_hang() {
+    // A trigger that fails every write to `meta` as a serialization failure (SQLSTATE 40001)
+    // drives the backend through all of its retries.
+    let Some(url) = pg_url() else { return };
+    let store = pg_store(&url);
+    let schema = store.pg.as_ref().unwrap().1.clone();
+    let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    c.batch_execute(&format!(
+        "CREATE FUNCTION \"{schema}\".always_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'forced conflict' USING ERRCODE = 'serialization_failure'; END $$;
+         CREATE TRIGGER always_conflict BEFORE INSERT OR UPDATE ON \"{schema}\".meta
+         FOR EACH ROW EXECUTE FUNCTION \"{schema}\".always_conflict();"
+    ))
+    .unwrap();
+    let mut runs = 0;
+    let r = store.transact(|tx| {
+        runs += 1;
+        // Even a closure that swallows the failure is re-run, and ends in Conflict.
+        let _ = tx.meta_set("k", "v");
+        Ok::<_, StoreError>(())
+    });
+    match r {
+        Err(StoreError::Conflict { attempts }) => assert_eq!(attempts, runs),
+        other => panic!("{other:?}"),
+    }
+    assert!(runs > 1);
+}
