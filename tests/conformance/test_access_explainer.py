@@ -439,22 +439,27 @@ def test_group_matrix_and_command_line(clients, advance, net, name, server):
     ]
     binary = os.environ.get("ESS_LOCAL_BIN", os.path.join(REPO_ROOT, "target", "debug", "ess-local"))
     endpoint = ["--endpoint", server.base_url]
-    out = subprocess.run([binary, "access", "--group", asg, "--to", f"{rm},{other}", *endpoint],
-                         capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()
+    run = subprocess.run([binary, "access", "--group", asg, "--to", f"{rm},{other}", *endpoint],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2, run  # a blocked cell
+    out = run.stdout.splitlines()
     assert out[0] == f"scaling group {asg}"
     assert out[1] == f"{ids[0]} InService"
     assert out[2].split() == ["->", rm, "ALLOWED", "(via", "Whitelist)", "WhitelistEntry"]
     assert out[3].split()[:4] == ["->", other, "BLOCKED", "NoSecurityGroupBound;"]
-    out = subprocess.run([binary, "access", ids[0], other, *endpoint],
-                         capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()
+    run = subprocess.run([binary, "access", ids[0], other, *endpoint], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2, run  # blocked
+    out = run.stdout.splitlines()
     ecs = call(c.ecs.describe_instances, ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps([ids[0]])))
     ip = ecs["Instances"]["Instance"][0]["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
     assert out[0] == f"{ids[0]} ({ip}) -> {other} port 3306: BLOCKED"
     assert "To open a path:" in out
     assert f"      Rds 2014-08-15 ModifySecurityIps DBInstanceId={other} SecurityIps={ip} DBInstanceIPArrayName=default ModifyMode=Append" in out
     js = subprocess.run([binary, "access", ids[0], rm, "--json", *endpoint],
-                        capture_output=True, text=True, timeout=30, check=True).stdout
+                        capture_output=True, text=True, timeout=30, check=True).stdout  # allowed: exit 0
     assert json.loads(js)["Allowed"] is True
+    run = subprocess.run([binary, "access", "--group", asg, "--to", rm, *endpoint], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run  # every cell allowed
     bad = subprocess.run([binary, "access", "i-nosuch", rm, *endpoint], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 1
     assert "InvalidInstanceId.NotFound: The specified InstanceId does not exist." in bad.stderr

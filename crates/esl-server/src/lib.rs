@@ -141,6 +141,29 @@ fn boot_seed(store: &Store, seed: Option<u64>) -> anyhow::Result<Option<u64>> {
     }))
 }
 
+/// Takes `DIR/ess-local.lock` for as long as the returned file lives: one `--data-dir` serves one
+/// process (SQLite's WAL would let a second open it, and two engines on one queue of due work,
+/// each with its own virtual clock, would run it twice). `state import` takes it too.
+pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("ess-local.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another ess-local is using {} (it holds {}); stop it first",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
+}
+
 /// Opens the configured store, migrating its schema. Blocking (see `build`).
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(match (&config.database_url, &config.data_dir) {

@@ -159,6 +159,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -173,6 +174,10 @@ async fn main() -> anyhow::Result<()> {
                 access_key_secret: a.access_key_secret,
                 timing: a.timing,
                 node_id: a.node_id,
+            };
+            let _lock = match &config.data_dir {
+                Some(dir) => Some(esl_server::lock_data_dir(dir)?),
+                None => None,
             };
             // Opening the store blocks (PostgreSQL's client must not run inside async code).
             let app = {
@@ -239,6 +244,24 @@ async fn main() -> anyhow::Result<()> {
                 print!("{}", esl_server::report::matrix(&v));
             } else {
                 print!("{}", esl_server::report::verdict(&v));
+            }
+            // For scripts: 0 when every path asked about is open, 2 when one is blocked (1 is an
+            // error).
+            let blocked = if a.group.is_some() {
+                v["Rows"].as_array().into_iter().flatten().any(|r| {
+                    r["Cells"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|c| c["Allowed"] != serde_json::Value::Bool(true))
+                })
+            } else {
+                v["Allowed"] != serde_json::Value::Bool(true)
+            };
+            if blocked {
+                use std::io::Write;
+                std::io::stdout().flush()?;
+                std::process::exit(2);
             }
         }
         Command::State(a) => {

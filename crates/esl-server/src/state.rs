@@ -100,6 +100,11 @@ pub fn import_from(opts: &StoreOptions, file: &Path, replace: bool) -> anyhow::R
     };
     // The file is checked before the store is opened: a bad or too new snapshot changes nothing.
     let snap = snapshot::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    // A server on the same data directory keeps its clock and ids in memory: refuse while one runs.
+    let _lock = match &opts.data_dir {
+        Some(dir) => Some(crate::lock_data_dir(dir)?),
+        None => None,
+    };
     let store = open(opts, "import", false)?;
     Ok(snapshot::import(&store, &snap, replace)?)
 }
