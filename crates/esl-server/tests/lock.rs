@@ -14,15 +14,21 @@ fn serve(dir: &std::path::Path) -> std::process::Child {
         .unwrap()
 }
 
-/// Waits for the banner's endpoint line: the server holds its lock by then.
+/// Waits for the banner's endpoint line: the server holds its lock by then. The rest of its
+/// output is drained on a thread (a closed pipe would fail the server's next print).
 fn wait_ready(child: &mut std::process::Child) {
     let out = child.stdout.take().unwrap();
-    for line in BufReader::new(out).lines() {
-        if line.unwrap().starts_with("endpoint:") {
-            return;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with("endpoint:") {
+                let _ = tx.send(());
+            }
         }
-    }
-    panic!("no banner");
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("no banner");
 }
 
 #[test]

@@ -89,7 +89,7 @@ async fn state_and_due_work_survive_a_restart_on(config: Config, label: &str) {
             ],
         )
         .await;
-        let before = app.engine().clock.now_ms();
+        let before = app.engine().now().await;
         stop(app).await;
         (
             vpc,
@@ -100,7 +100,7 @@ async fn state_and_due_work_survive_a_restart_on(config: Config, label: &str) {
 
     let app = open(&config).await;
     assert_eq!(
-        app.engine().clock.now_ms(),
+        app.engine().now().await,
         before,
         "{label}: the virtual clock is remembered"
     );

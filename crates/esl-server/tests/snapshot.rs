@@ -361,7 +361,7 @@ async fn moves(from: &Fresh, to: &Fresh) {
     let app = open(&from.config()).await;
     let built = build_state(&app).await;
     let before = describes(&app, &built).await;
-    let now = app.engine().clock.now_ms();
+    let now = app.engine().now().await;
     let instances = before
         .iter()
         .find(|(a, _)| a == "DescribeScalingInstances")
@@ -400,7 +400,7 @@ async fn moves(from: &Fresh, to: &Fresh) {
 
     let app = open(&to.config()).await;
     assert_eq!(
-        app.engine().clock.now_ms(),
+        app.engine().now().await,
         now,
         "{label}: the virtual clock moved with the state"
     );
@@ -640,7 +640,7 @@ async fn a_version_1_snapshot_written_by_hand_still_loads_and_runs() {
         (3, 0, 1)
     );
     let app = open(&to.config()).await;
-    assert_eq!(app.engine().clock.now_ms(), 1_700_000_000_000);
+    assert_eq!(app.engine().now().await, 1_700_000_000_000);
     let cloud = app.cloud().clone();
     let vpcs = call(&cloud, Product::Vpc, "DescribeVpcs", &[R]).await;
     assert_eq!(vpcs["Vpcs"]["Vpc"][0]["VpcId"], "vpc-fixture0000000000001");
