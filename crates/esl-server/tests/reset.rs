@@ -5,25 +5,12 @@
 use std::sync::Arc;
 
 use esl_api::Cloud;
-use esl_server::{admin_request, build, Config};
-use esl_wire::{Params, Product};
+use esl_server::{admin_request, Config};
+use esl_wire::Product;
 use serde_json::Value;
 
-/// One action, on a blocking thread as the server runs it.
-async fn call(
-    cloud: &Arc<Cloud>,
-    product: Product,
-    action: &str,
-    params: &[(&str, &str)],
-) -> Value {
-    let params = Params::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let cloud = cloud.clone();
-    let act = action.to_string();
-    tokio::task::spawn_blocking(move || cloud.dispatch(product, &act, &params))
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{action}: {e}"))
-}
+mod common;
+use common::*;
 
 async fn vpc_count(cloud: &Arc<Cloud>) -> usize {
     let v = call(
@@ -37,58 +24,14 @@ async fn vpc_count(cloud: &Arc<Cloud>) -> usize {
 }
 
 async fn reset_starts_clean_on(config: Config, label: &str) {
-    let app = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || build(&config))
-            .await
-            .unwrap()
-            .unwrap()
-    };
+    let app = open(&config).await;
     let cloud = app.cloud().clone();
     let engine = app.engine().clone();
     let start = engine.clock.start_ms();
-    let vpc = call(
-        &cloud,
-        Product::Vpc,
-        "CreateVpc",
-        &[("RegionId", "cn-hangzhou"), ("CidrBlock", "10.0.0.0/16")],
-    )
-    .await;
-    let vpc = vpc["VpcId"].as_str().unwrap().to_string();
-    let vsw = call(
-        &cloud,
-        Product::Vpc,
-        "CreateVSwitch",
-        &[
-            ("RegionId", "cn-hangzhou"),
-            ("VpcId", &vpc),
-            ("ZoneId", "cn-hangzhou-h"),
-            ("CidrBlock", "10.0.1.0/24"),
-        ],
-    )
-    .await;
-    let vsw = vsw["VSwitchId"].as_str().unwrap().to_string();
+    let (vpc, vsw) = network(&cloud).await;
     engine.advance(5_000).await.unwrap();
     // An RDS instance whose Creating -> Running job is still pending at the reset.
-    call(
-        &cloud,
-        Product::Rds,
-        "CreateDBInstance",
-        &[
-            ("RegionId", "cn-hangzhou"),
-            ("Engine", "MySQL"),
-            ("EngineVersion", "8.0"),
-            ("DBInstanceClass", "mysql.n2.medium.1"),
-            ("DBInstanceStorage", "20"),
-            ("DBInstanceNetType", "Intranet"),
-            ("PayType", "Postpaid"),
-            ("SecurityIPList", "127.0.0.1"),
-            ("InstanceNetworkType", "VPC"),
-            ("VPCId", &vpc),
-            ("VSwitchId", &vsw),
-        ],
-    )
-    .await;
+    create_rds(&cloud, &vpc, &vsw).await;
     assert_eq!(vpc_count(&cloud).await, 1, "{label}");
     assert_eq!(engine.now().await, start + 5_000, "{label}");
 
@@ -171,45 +114,13 @@ async fn reset_starts_clean_on(config: Config, label: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_starts_clean_on_every_backend() {
     reset_starts_clean_on(Config::default(), "sqlite memory").await;
-
-    let dir = std::env::temp_dir().join(format!("ess-local-reset-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    reset_starts_clean_on(
-        Config {
-            data_dir: Some(dir.clone()),
-            ..Config::default()
-        },
-        "sqlite file",
-    )
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
-
-    match std::env::var("ESS_LOCAL_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        None => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "PostgreSQL reset test skipped: set ESS_LOCAL_TEST_DATABASE_URL"
-            );
-        }
+    let fresh = Fresh::sqlite();
+    reset_starts_clean_on(fresh.config(), "sqlite file").await;
+    match pg_url() {
+        None => say_pg_skipped("reset test"),
         Some(url) => {
-            let schema = format!("esl_reset_test_{}", std::process::id());
-            let sep = if url.contains('?') { '&' } else { '?' };
-            let config = Config {
-                database_url: Some(format!("{url}{sep}schema={schema}")),
-                ..Config::default()
-            };
-            reset_starts_clean_on(config, "postgres").await;
-            tokio::task::spawn_blocking(move || {
-                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .unwrap();
-            })
-            .await
-            .unwrap();
+            let fresh = Fresh::postgres(&url);
+            reset_starts_clean_on(fresh.config(), "postgres").await;
         }
     }
 }

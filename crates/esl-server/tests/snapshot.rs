@@ -5,152 +5,21 @@
 //! hand-written version 1 fixture (tests/fixtures/state-v1.json) still loads.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use esl_api::Cloud;
-use esl_server::state::{export_to, import_from, StoreOptions};
-use esl_server::{build, App, Config};
-use esl_wire::{Params, Product};
+use esl_server::state::{export_to, import_from};
+use esl_server::App;
+use esl_wire::Product;
 use serde_json::Value;
 
+mod common;
+use common::*;
+
 const R: (&str, &str) = ("RegionId", "cn-hangzhou");
-
-async fn call(
-    cloud: &Arc<Cloud>,
-    product: Product,
-    action: &str,
-    params: &[(&str, &str)],
-) -> Value {
-    let params = Params::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let cloud = cloud.clone();
-    let act = action.to_string();
-    tokio::task::spawn_blocking(move || cloud.dispatch(product, &act, &params))
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{action}: {e}"))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f).await.unwrap()
-}
-
-async fn open(config: &Config) -> App {
-    let config = config.clone();
-    blocking(move || build(&config)).await.unwrap()
-}
-
-/// Drops the app (and its store) off the async threads, as PostgreSQL's client needs.
-async fn close(app: App) {
-    blocking(move || drop(app)).await;
-}
 
 fn s(v: &Value, k: &str) -> String {
     v[k].as_str()
         .unwrap_or_else(|| panic!("{k} in {v}"))
         .to_string()
-}
-
-fn unique(prefix: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
-}
-
-fn pg_url() -> Option<String> {
-    std::env::var("ESS_LOCAL_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-fn say_pg_skipped(what: &str) {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "PostgreSQL {what} skipped: set ESS_LOCAL_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)"
-    );
-}
-
-/// A fresh store: a SQLite directory or a PostgreSQL schema, removed when dropped.
-struct Fresh {
-    label: &'static str,
-    dir: Option<PathBuf>,
-    pg: Option<(String, String)>,
-}
-
-impl Fresh {
-    fn sqlite() -> Fresh {
-        let dir = std::env::temp_dir().join(unique("ess-local-snapshot"));
-        let _ = std::fs::remove_dir_all(&dir);
-        Fresh {
-            label: "sqlite",
-            dir: Some(dir),
-            pg: None,
-        }
-    }
-
-    fn postgres(url: &str) -> Fresh {
-        Fresh {
-            label: "postgres",
-            dir: None,
-            pg: Some((url.to_string(), unique("esl_snapshot_test"))),
-        }
-    }
-
-    fn database_url(&self) -> Option<String> {
-        self.pg.as_ref().map(|(url, schema)| {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}schema={schema}")
-        })
-    }
-
-    fn options(&self) -> StoreOptions {
-        StoreOptions {
-            data_dir: self.dir.clone(),
-            database_url: self.database_url(),
-        }
-    }
-
-    fn config(&self) -> Config {
-        Config {
-            data_dir: self.dir.clone(),
-            database_url: self.database_url(),
-            virtual_clock: true,
-            ..Config::default()
-        }
-    }
-
-    /// The CLI's store arguments.
-    fn args(&self) -> Vec<String> {
-        match (&self.dir, self.database_url()) {
-            (Some(dir), _) => vec!["--data-dir".into(), dir.display().to_string()],
-            (None, Some(url)) => vec!["--database-url".into(), url],
-            (None, None) => vec![],
-        }
-    }
-}
-
-impl Drop for Fresh {
-    fn drop(&mut self) {
-        if let Some(dir) = self.dir.take() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        if let Some((url, schema)) = self.pg.take() {
-            // The sync client must not run on an async thread.
-            let _ = std::thread::spawn(move || {
-                if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
-                }
-            })
-            .join();
-        }
-    }
 }
 
 /// What the workload left, for the describes after the move.
