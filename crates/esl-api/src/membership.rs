@@ -11,7 +11,7 @@ use esl_domain::model::{
 };
 use esl_domain::whitelist::{self, DEFAULT_GROUP, MAX_ENTRIES};
 use esl_domain::{fault, net, Fault};
-use esl_store::{Tx, TxExt};
+use esl_store::{Filter, Tx, TxExt};
 
 use crate::Result;
 
@@ -156,6 +156,21 @@ pub fn load_db(tx: &mut dyn Tx, kind: DbKind, id: &str) -> Result<Option<Associa
         .load::<ApsaraDatabase>(id)?
         .filter(|d| d.engine == engine)
         .map(AssociatedDb::Apsara))
+}
+
+/// A deleted database leaves every scaling group of `region` that was associated with it.
+pub fn detach_everywhere(tx: &mut dyn Tx, region: &str, db_id: &str) -> Result<()> {
+    for mut g in tx.list::<ScalingGroup>(&Filter {
+        region: Some(region),
+        ..Default::default()
+    })? {
+        let before = g.db_instances.len();
+        g.db_instances.retain(|a| a.db_id != db_id);
+        if g.db_instances.len() != before {
+            tx.save(&g)?;
+        }
+    }
+    Ok(())
 }
 
 /// The security groups of the group's active configuration (SecurityGroupId, then

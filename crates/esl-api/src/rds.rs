@@ -2,7 +2,7 @@
 
 use esl_domain::database::parse_security_group_ids;
 use esl_domain::fault;
-use esl_domain::model::{DbStatus, RdsInstance, ScalingGroup, SecurityGroup, VSwitch, Vpc};
+use esl_domain::model::{DbStatus, RdsInstance, SecurityGroup, VSwitch, Vpc};
 use esl_domain::whitelist::{self, IpGroup, ModifyMode, DEFAULT_GROUP, MAX_ENTRIES};
 use esl_store::{Filter, Tx, TxExt};
 use serde_json::{json, Value};
@@ -284,17 +284,7 @@ pub fn gone(tx: &mut dyn Tx, id: &str) -> Result<()> {
         return Ok(());
     };
     tx.remove::<RdsInstance>(id)?;
-    for mut g in tx.list::<ScalingGroup>(&Filter {
-        region: Some(&db.region),
-        ..Default::default()
-    })? {
-        let before = g.db_instances.len();
-        g.db_instances.retain(|a| a.db_id != id);
-        if g.db_instances.len() != before {
-            tx.save(&g)?;
-        }
-    }
-    Ok(())
+    crate::membership::detach_everywhere(tx, &db.region, id)
 }
 
 fn modify_security_ips(ctx: &Ctx<'_>, tx: &mut dyn Tx) -> Result<Value> {

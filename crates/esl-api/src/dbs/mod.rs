@@ -12,7 +12,7 @@ mod polardb;
 
 use esl_domain::database::{parse_security_group_ids, ApsaraDatabase, Engine};
 use esl_domain::fault;
-use esl_domain::model::{DbStatus, ScalingGroup, SecurityGroup, VSwitch, Vpc};
+use esl_domain::model::{DbStatus, SecurityGroup, VSwitch, Vpc};
 use esl_store::{Filter, Tx, TxExt};
 use esl_wire::Params;
 use serde_json::{json, Value};
@@ -176,17 +176,7 @@ pub fn gone(tx: &mut dyn Tx, id: &str) -> Result<()> {
         return Ok(());
     };
     tx.remove::<ApsaraDatabase>(id)?;
-    for mut g in tx.list::<ScalingGroup>(&Filter {
-        region: Some(&db.region),
-        ..Default::default()
-    })? {
-        let before = g.db_instances.len();
-        g.db_instances.retain(|a| a.db_id != id);
-        if g.db_instances.len() != before {
-            tx.save(&g)?;
-        }
-    }
-    Ok(())
+    crate::membership::detach_everywhere(tx, &db.region, id)
 }
 
 /// A whitelist change as the request names it.
