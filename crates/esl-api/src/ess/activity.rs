@@ -302,6 +302,29 @@ pub fn start_scale_out(
     }
     membership::add_ips(tx, &group.db_instances, &ips)?;
     // The IPs are in the whitelists before a scale-out hook holds the instances.
+    begin_joining(
+        ctx,
+        tx,
+        group,
+        &activity_id,
+        ActivityKind::ScaleOut,
+        ids,
+        trigger,
+    )?;
+    Ok(activity_id)
+}
+
+/// The common start of instances joining a group (scale-out, attach): the active SCALE_OUT hooks
+/// hold them (Pending:Wait, one lifecycle action per hook) or the activity's end is scheduled.
+fn begin_joining(
+    ctx: &Ctx<'_>,
+    tx: &mut dyn Tx,
+    group: &mut ScalingGroup,
+    activity_id: &str,
+    kind: ActivityKind,
+    ids: Vec<String>,
+    trigger: Trigger,
+) -> Result<()> {
     let holding = hooks::applicable(tx, group, Transition::ScaleOut, &trigger.hooks)?;
     if !holding.is_empty() {
         set_states(tx, &ids, LifecycleState::PendingWait)?;
@@ -312,8 +335,8 @@ pub fn start_scale_out(
         ctx,
         tx,
         group,
-        &activity_id,
-        ActivityKind::ScaleOut,
+        activity_id,
+        kind,
         format!("Add \"{n}\" ECS instance{}", plural(n)),
         ids,
         trigger,
@@ -324,13 +347,13 @@ pub fn start_scale_out(
             ctx,
             tx,
             group,
-            &activity_id,
+            activity_id,
             Transition::ScaleOut,
             &ids,
             holding,
         )?;
     }
-    Ok(activity_id)
+    Ok(())
 }
 
 /// Starts removing instances: they go Removing and their IPs leave every associated RDS whitelist
@@ -506,34 +529,15 @@ pub fn start_attach(
         tx.save(&ecs)?;
         ids.push(ecs.id);
     }
-    let holding = hooks::applicable(tx, group, Transition::ScaleOut, &trigger.hooks)?;
-    if !holding.is_empty() {
-        set_states(tx, &ids, LifecycleState::PendingWait)?;
-    }
-    let wait = (!holding.is_empty()).then(|| ids.clone());
-    let n = ids.len();
-    record_start(
+    begin_joining(
         ctx,
         tx,
         group,
         &activity_id,
         ActivityKind::Attach,
-        format!("Add \"{n}\" ECS instance{}", plural(n)),
         ids,
         trigger,
-        (holding.is_empty()).then_some(ctx.cloud.timing.instance_launch_ms),
     )?;
-    if let Some(ids) = wait {
-        hooks::hold(
-            ctx,
-            tx,
-            group,
-            &activity_id,
-            Transition::ScaleOut,
-            &ids,
-            holding,
-        )?;
-    }
     Ok(activity_id)
 }
 
