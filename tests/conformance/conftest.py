@@ -211,6 +211,26 @@ def rds(server):
     return Client(_config(server))
 
 
+def _product_client(name: str, module: str):
+    """A session-wide Tea client of another product (OOS and the ApsaraDB databases)."""
+
+    @pytest.fixture(scope="session", name=name)
+    def fixture(tea_config):
+        import importlib
+
+        return importlib.import_module(f"{module}.client").Client(tea_config())
+
+    return fixture
+
+
+oos = _product_client("oos", "alibabacloud_oos20190601")
+polardb = _product_client("polardb", "alibabacloud_polardb20170801")
+dds = _product_client("dds", "alibabacloud_dds20151201")
+adb = _product_client("adb", "alibabacloud_adb20190315")
+gpdb = _product_client("gpdb", "alibabacloud_gpdb20160503")
+kvstore = _product_client("kvstore", "alibabacloud_r_kvstore20150101")
+
+
 @pytest.fixture(scope="session")
 def clients(ess, ecs, vpc, rds) -> Clients:
     return Clients(ess=ess, ecs=ecs, vpc=vpc, rds=rds)

@@ -64,44 +64,6 @@ MSG_ARN_INVALID = "The specified parameter notificationArn is invalid."
 
 
 # --------------------------------------------------------------------------------------------
-# SDK clients (module fixtures; import them into a test module to use them)
-
-@pytest.fixture(scope="module")
-def oos(tea_config):
-    from alibabacloud_oos20190601.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def polardb(tea_config):
-    from alibabacloud_polardb20170801.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def dds(tea_config):
-    from alibabacloud_dds20151201.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def adb(tea_config):
-    from alibabacloud_adb20190315.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def kvstore(tea_config):
-    from alibabacloud_r_kvstore20150101.client import Client
-
-    return Client(tea_config())
-
-
-# --------------------------------------------------------------------------------------------
 # ESS lifecycle hooks
 
 def oos_arn(server, template: str, region: str = REGION, account: str | None = None) -> str:

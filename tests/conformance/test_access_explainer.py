@@ -43,20 +43,15 @@ from esl_helpers import (
 from esl_helpers3 import stop_instance
 from esl_helpers4 import (  # noqa: F401  (fixtures)
     TPL_POLARDB,
-    adb,
     adb_create,
     create_hook,
-    dds,
     dds_create,
     hook_execution,
     hook_group,
     kv_create,
-    kvstore,
     only_action,
-    oos,
     oos_arn,
     polar_create,
-    polardb,
     scale_out,
 )
 

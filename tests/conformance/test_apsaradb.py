@@ -17,41 +17,6 @@ from esl_helpers import REGION, SECOND_TIME, ZONE, call, expect_error
 
 
 
-@pytest.fixture(scope="module")
-def polardb(tea_config):
-    from alibabacloud_polardb20170801.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def dds(tea_config):
-    from alibabacloud_dds20151201.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def adb(tea_config):
-    from alibabacloud_adb20190315.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def gpdb(tea_config):
-    from alibabacloud_gpdb20160503.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def kvstore(tea_config):
-    from alibabacloud_r_kvstore20150101.client import Client
-
-    return Client(tea_config())
-
-
 def fill(n: int, second: int = 168) -> list[str]:
     """n distinct addresses."""
     return [f"192.{second}.{i // 250}.{i % 250 + 1}" for i in range(n)]

@@ -15,13 +15,6 @@ import pytest
 from esl_helpers import REGION, ZONE, call, create_net, create_rds, expect_error, ip_arrays
 
 
-@pytest.fixture(scope="module")
-def dds(tea_config):
-    from alibabacloud_dds20151201.client import Client
-
-    return Client(tea_config())
-
-
 def classic_rds(clients, advance, name: str) -> str:
     raw = call(
         clients.rds.create_dbinstance,

@@ -33,27 +33,6 @@ from esl_helpers import (
 )
 
 
-@pytest.fixture(scope="module")
-def dds(tea_config):
-    from alibabacloud_dds20151201.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def kvstore(tea_config):
-    from alibabacloud_r_kvstore20150101.client import Client
-
-    return Client(tea_config())
-
-
-@pytest.fixture(scope="module")
-def polardb(tea_config):
-    from alibabacloud_polardb20170801.client import Client
-
-    return Client(tea_config())
-
-
 MSG_RDS_QUOTA = "Security groups quota exceeded"
 MSG_DDS_QUOTA = "SecurityGroupIdQuotaExceeded exceeding the allowed amount of SecurityGroupId."
 

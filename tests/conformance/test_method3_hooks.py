@@ -47,11 +47,9 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     modify_hook,
     no_hooks_context,
     only_action,
-    oos,
     oos_arn,
     polar_create,
     polar_groups,
-    polardb,
     scale_in,
     scale_out,
 )

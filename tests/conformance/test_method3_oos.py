@@ -24,7 +24,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     hook_execution,
     hook_group,
     list_templates,
-    oos,
     oos_arn,
     only_action,
     scale_out,

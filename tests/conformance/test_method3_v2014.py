@@ -27,12 +27,10 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     MSG_RECORD_TIMES,
     MSG_TOKEN_INVALID,
     TPL_ADB,
-    adb,
     adb_create,
     adb_groups,
     hook_execution,
     hook_group,
-    oos,
     oos_arn,
 )
 

@@ -18,7 +18,6 @@ from esl_helpers4 import (  # noqa: F401  (fixtures)
     create_template,
     execution,
     executions,
-    oos,
     start_execution,
     task_executions,
     task_statuses,
